@@ -1,0 +1,19 @@
+"""The shipped models' accuracy on the fixed validation split, measured through the public API."""
+from pathlib import Path
+import pytest
+import catdog
+
+ROOT = Path(__file__).resolve().parents[1]
+BARS = {'cnn': 0.96}
+
+
+@pytest.mark.parametrize('name', [n for n in BARS if (ROOT/'models'/f'{n}.pt').exists()])
+def test_validation_accuracy(name, valid_files):
+    "Accuracy of `predict_many` on the 2,000 validation images meets the bar and matches the model card."
+    res = catdog.predict_many(valid_files, model=name, batch_size=200)
+    assert not res.errors
+    acc = sum(r[0] == f.name.split('.')[0] for r, f in zip(res, valid_files)) / len(valid_files)
+    print(f"{name}: validation accuracy {acc:.4f} on {len(valid_files)} images")
+    assert len(valid_files) == 2000
+    assert acc >= BARS[name]
+    assert acc == pytest.approx(catdog.model_card(name)['valid_accuracy'], abs=0.003)

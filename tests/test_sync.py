@@ -1,0 +1,49 @@
+"""The library, the one-file `catdog.py` and the README are generated: they must match their sources."""
+import ast, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+import catdog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tracked_copy(dest: Path):
+    "Copy the files git sees (tracked + untracked, not ignored) into `dest`."
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split('\n')
+    for f in filter(None, files):
+        if (ROOT/f).is_file():
+            (dest/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(ROOT/f, dest/f)
+
+
+def test_library_matches_notebooks(tmp_path):
+    "Running nbdev_export on a copy of the repo leaves catdog/ unchanged."
+    _tracked_copy(tmp_path)
+    subprocess.run([sys.executable, '-c', 'from nbdev.doclinks import nbdev_export; nbdev_export()'],
+                   cwd=tmp_path, check=True, capture_output=True)
+    for f in sorted((tmp_path/'catdog').glob('*.py')):
+        assert f.read_text() == (ROOT/'catdog'/f.name).read_text(), f"catdog/{f.name} differs from what the notebooks export"
+    assert sorted(p.name for p in (tmp_path/'catdog').glob('*.py')) == sorted(p.name for p in (ROOT/'catdog').glob('*.py'))
+
+
+def test_standalone_is_generated():
+    "The committed catdog.py is exactly what write_standalone() produces from the library."
+    assert (ROOT/'catdog.py').read_text() == catdog.standalone_source()
+
+
+def test_docstrings_everywhere():
+    "Every public function and class of the library and of catdog.py has a docstring."
+    missing = []
+    for p in list((ROOT/'catdog').glob('*.py')) + [ROOT/'catdog.py']:
+        for n in ast.walk(ast.parse(p.read_text())):
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith('_') and not ast.get_docstring(n):
+                missing.append(f"{p.name}:{n.lineno} {n.name}")
+    assert not missing, missing
+
+
+def test_readme_commands_match_ci():
+    "The test command in README.md is the one .ci/run runs."
+    readme = (ROOT/'README.md').read_text()
+    ci = (ROOT/'.ci'/'run').read_text()
+    cmd = [l.strip() for l in ci.splitlines() if l.strip().startswith('python3 -m venv')]
+    assert len(cmd) == 1 and cmd[0] in readme
