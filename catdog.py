@@ -59,7 +59,7 @@ def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
         if path.is_dir(): raise InvalidImageError(f"{name}: is a directory, not an image file")
         if path.stat().st_size == 0: raise InvalidImageError(f"{name}: the file is empty")
         try: img = Image.open(path)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise InvalidImageError(f"{name}: not a readable image ({e})") from None
     else: raise InvalidImageError(f"expected a path, PIL image or numpy array, got {type(src).__name__}")
     return _decode(img, name, draft)
@@ -82,7 +82,7 @@ def _decode(img: Image.Image, name: str, draft: int | None) -> Image.Image:
         raise InvalidImageError(f"{name}: cannot decode image ({e})") from None
 
 
-# %% ../nbs/00a_image.ipynb #c016
+# %% ../nbs/00a_image.ipynb #c018
 def to_square(img: Image.Image, size: int) -> Image.Image:
     "Resize (squash) `img` to `size`×`size` with Pillow's antialiased bilinear filter."
     return img if img.size == (size, size) else img.resize((size, size), Image.BILINEAR)
@@ -205,9 +205,14 @@ MODEL_NAMES = ('cnn', 'robust', 'student')  # shipped models, in the order they 
 DEFAULT_MODEL = 'cnn'                       # what `predict` uses when `model` is None
 CLASSES = ('cat', 'dog')                    # output index → label
 
+def _here() -> Path:
+    "Folder of this file (in its notebook, which has no `__file__`: the installed catdog package)."
+    try: return Path(__file__).resolve().parent
+    except NameError: import catdog; return Path(catdog.__file__).resolve().parent
+
 def _model_dirs() -> list[Path]:
     "Folders searched for shipped models, in order."
-    here = Path(__file__).resolve().parent
+    here = _here()
     env = [Path(os.environ['CATDOG_MODELS'])] if os.environ.get('CATDOG_MODELS') else []
     return env + [here/'models', here, here.parent/'models']
 
@@ -236,12 +241,27 @@ def load_model(name: str | Path | None = None) -> CatDogNet:
 
 
 # %% ../nbs/06_predict.ipynb #c009
-@torch.inference_mode()
+_SMALL = None  # a one-thread worker for small batches, created on first use
+
+def _forward(net: CatDogNet, x: torch.Tensor) -> torch.Tensor:
+    "Softmax of `net` on batch `x`, without autograd."
+    with torch.inference_mode(): return net(x).softmax(1)
+
 def _probs(net: CatDogNet, arrays: list[np.ndarray]) -> torch.Tensor:
-    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays."
+    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays: images and mirrors in one forward pass."
+    global _SMALL
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255)
-    x = x.contiguous(memory_format=torch.channels_last)
-    return (net(x).softmax(1) + net(x.flip(3)).softmax(1)) / 2
+    x = torch.cat([x, x.flip(3)]).contiguous(memory_format=torch.channels_last)
+    if len(arrays) > 4: p = _forward(net, x)
+    else:
+        # A few images are too little work to split between threads: on a busy 2-core machine the thread
+        # hand-offs cost far more than the convolutions. They run on a worker thread limited to one
+        # intra-op thread (a per-thread setting), so the caller's own torch settings are untouched.
+        if _SMALL is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _SMALL = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(1,))
+        p = _SMALL.submit(_forward, net, x).result()
+    return (p[:len(arrays)] + p[len(arrays):]) / 2
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -287,7 +307,7 @@ def predict_many(images: list,            # paths, PIL images or arrays
     return out
 
 
-# %% ../nbs/06_predict.ipynb #c019
+# %% ../nbs/06_predict.ipynb #c021
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff', '.jfif')
 
 def expand_paths(paths: list) -> list[str]:

@@ -9,7 +9,9 @@ cfg = config['DEFAULT']
 setuptools.setup(
     name=cfg['lib_name'], version=cfg['version'], description=cfg['description'],
     author=cfg['author'], author_email=cfg['author_email'], license=cfg['license'],
-    keywords=cfg['keywords'], url=cfg['git_url'],
+    keywords=cfg['keywords'], url=cfg['git_url'], project_urls={'Documentation': cfg['doc_host']},
+    classifiers=['Programming Language :: Python :: 3', 'License :: OSI Approved :: Apache Software License',
+                 'Intended Audience :: ' + cfg['audience'], 'Natural Language :: ' + cfg['language']],
     packages=setuptools.find_packages(include=['catdog', 'catdog.*']),
     include_package_data=True,
     install_requires=cfg.get('requirements', '').split(),

@@ -21,9 +21,14 @@ MODEL_NAMES = ('cnn', 'robust', 'student')  # shipped models, in the order they 
 DEFAULT_MODEL = 'cnn'                       # what `predict` uses when `model` is None
 CLASSES = ('cat', 'dog')                    # output index → label
 
+def _here() -> Path:
+    "Folder of this file (in its notebook, which has no `__file__`: the installed catdog package)."
+    try: return Path(__file__).resolve().parent
+    except NameError: import catdog; return Path(catdog.__file__).resolve().parent
+
 def _model_dirs() -> list[Path]:
     "Folders searched for shipped models, in order."
-    here = Path(__file__).resolve().parent
+    here = _here()
     env = [Path(os.environ['CATDOG_MODELS'])] if os.environ.get('CATDOG_MODELS') else []
     return env + [here/'models', here, here.parent/'models']
 
@@ -50,12 +55,27 @@ def load_model(name: str | Path | None = None) -> CatDogNet:
     return net.eval().to(memory_format=torch.channels_last)
 
 # %% ../nbs/06_predict.ipynb #c009
-@torch.inference_mode()
+_SMALL = None  # a one-thread worker for small batches, created on first use
+
+def _forward(net: CatDogNet, x: torch.Tensor) -> torch.Tensor:
+    "Softmax of `net` on batch `x`, without autograd."
+    with torch.inference_mode(): return net(x).softmax(1)
+
 def _probs(net: CatDogNet, arrays: list[np.ndarray]) -> torch.Tensor:
-    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays."
+    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays: images and mirrors in one forward pass."
+    global _SMALL
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255)
-    x = x.contiguous(memory_format=torch.channels_last)
-    return (net(x).softmax(1) + net(x.flip(3)).softmax(1)) / 2
+    x = torch.cat([x, x.flip(3)]).contiguous(memory_format=torch.channels_last)
+    if len(arrays) > 4: p = _forward(net, x)
+    else:
+        # A few images are too little work to split between threads: on a busy 2-core machine the thread
+        # hand-offs cost far more than the convolutions. They run on a worker thread limited to one
+        # intra-op thread (a per-thread setting), so the caller's own torch settings are untouched.
+        if _SMALL is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _SMALL = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(1,))
+        p = _SMALL.submit(_forward, net, x).result()
+    return (p[:len(arrays)] + p[len(arrays):]) / 2
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -97,7 +117,7 @@ def predict_many(images: list,            # paths, PIL images or arrays
     out.errors = errs
     return out
 
-# %% ../nbs/06_predict.ipynb #c019
+# %% ../nbs/06_predict.ipynb #c021
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff', '.jfif')
 
 def expand_paths(paths: list) -> list[str]:
@@ -125,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         else: print(f"error: {res.errors[i]}", file=sys.stderr)
     return 1 if res.errors else 0
 
-# %% ../nbs/06_predict.ipynb #c021
+# %% ../nbs/06_predict.ipynb #c023
 _PACKAGE_ONLY = '# package only'
 
 def standalone_source() -> str:
     "Source of the one-file predictor: catdog.image + catdog.models + catdog/__init__, relative imports removed."
-    here = Path(__file__).resolve().parent
+    here = _here()
     head = ['"""catdog: classify a photo as cat or dog. One-file predictor generated from the catdog notebooks',
             '(nbs/00a_image, nbs/01a_models, nbs/06_predict) by `catdog.write_standalone()`: do not edit.',
             '', 'Usage: python catdog.py IMAGE...   or   import catdog; catdog.predict(path)', '"""',
@@ -145,10 +165,10 @@ def standalone_source() -> str:
 
 def write_standalone(dest: str | Path | None = None) -> Path:
     "Write the one-file predictor (default: `catdog.py` at the repository root)."
-    dest = Path(dest or Path(__file__).resolve().parents[1]/'catdog.py')
+    dest = Path(dest or _here().parent/'catdog.py')
     dest.write_text(standalone_source()); return dest
 
-# %% ../nbs/06_predict.ipynb #c023
+# %% ../nbs/06_predict.ipynb #c025
 # package only: lazily imported names of later chapters (not part of the one-file catdog.py)
 _LAZY = {'adversarial_example': 'attacks', 'explain': 'interpret', 'save_overlay': 'interpret'}
 

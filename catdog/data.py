@@ -7,17 +7,22 @@ from __future__ import annotations
 import json, os, re, time, zipfile, hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, torch, torch.nn.functional as F
 from fastai.vision.all import *
 from .image import *
 
 # %% auto #0
 __all__ = ['CLASSES', 'PROJECT', 'DEFAULT_DATA', 'N_VALID', 'SEED', 'data_source', 'cache_dir', 'unpack', 'label_of',
-           'find_images', 'CachedImages', 'cached_images', 'valid_mask', 'catdog_dblock', 'catdog_dls']
+           'find_images', 'CachedImages', 'cached_images', 'valid_mask', 'ResizeBatch', 'catdog_dblock', 'catdog_dls']
 
 # %% ../nbs/00_data.ipynb #c005
 CLASSES = ['cat', 'dog']
-PROJECT = Path(__file__).resolve().parents[1]  # the repository (models/, runs/, results/ live here)
+def _package_dir() -> Path:
+    "Folder of the catdog package (also when this code runs in its notebook, which has no `__file__`)."
+    try: return Path(__file__).resolve().parent
+    except NameError: import catdog; return Path(catdog.__file__).resolve().parent
+
+PROJECT = _package_dir().parent  # the repository (models/, runs/, results/ live here)
 DEFAULT_DATA = PROJECT.parent/'shared'/'data'/'dogs-vs-cats'/'train.zip'
 
 def data_source(path: str | Path | None = None) -> Path:
@@ -67,7 +72,9 @@ class CachedImages:
     bad: list = field(default_factory=list)
     def __len__(self): return len(self.y)
     @property
-    def size(self) -> int: return self.x.shape[1]
+    def size(self) -> int:
+        "Side of the cached squares in pixels."
+        return self.x.shape[1]
 
 # %% ../nbs/00_data.ipynb #c021
 def _decode_all(files, size: int) -> CachedImages:
@@ -103,11 +110,26 @@ def valid_mask(names: list, n_valid: int = N_VALID, seed: int = SEED) -> np.ndar
     return mask
 
 # %% ../nbs/00_data.ipynb #c031
-def catdog_dblock(imgs: CachedImages, aug: bool = True, valid: np.ndarray | None = None) -> DataBlock:
+class ResizeBatch(Transform):
+    "Resize a batch of `TensorImage`s to `size`×`size` (antialiased bilinear, like Pillow's resize)."
+    order = 20  # after IntToFloatTensor (10) and noise (15), before fastai's augmentations (30+)
+    def __init__(self, size: int): self.size = size
+    def encodes(self, x: TensorImage) -> TensorImage:
+        "The resized batch."
+        return F.interpolate(x, size=(self.size, self.size), mode='bilinear', antialias=True, align_corners=False)
+
+# %% ../nbs/00_data.ipynb #c033
+def catdog_dblock(imgs: CachedImages,
+                  aug: bool = True,                  # fastai batch augmentation (flip, rotate, zoom, lighting)
+                  valid: np.ndarray | None = None,   # validation mask (default: the fixed split)
+                  pre_tfms: list = (),               # batch transforms at the stored resolution, before `size`
+                  size: int | None = None,           # resize batches to this side (default: keep the cache's)
+                 ) -> DataBlock:
     "A `DataBlock` over the cached images: index → `TensorImage`, label → `Category`, fixed validation split."
     valid = valid_mask(imgs.names) if valid is None else valid
     to_img = lambda i: TensorImage(torch.from_numpy(np.array(imgs.x[i])).permute(2, 0, 1))  # copy out of the read-only memory map
-    tfms = [IntToFloatTensor()] + (aug_transforms(max_rotate=10, max_zoom=1.15, max_lighting=0.2, max_warp=0) if aug else [])
+    tfms = [IntToFloatTensor(), *pre_tfms] + ([ResizeBatch(size)] if size and size != imgs.size else [])
+    tfms += aug_transforms(max_rotate=10, max_zoom=1.15, max_lighting=0.2, max_warp=0) if aug else []
     return DataBlock(blocks=(TransformBlock(type_tfms=to_img), CategoryBlock(vocab=CLASSES)),
                      get_y=lambda i: CLASSES[imgs.y[i]], splitter=IndexSplitter(np.flatnonzero(valid)),
                      batch_tfms=tfms)

@@ -56,7 +56,7 @@ def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
         if path.is_dir(): raise InvalidImageError(f"{name}: is a directory, not an image file")
         if path.stat().st_size == 0: raise InvalidImageError(f"{name}: the file is empty")
         try: img = Image.open(path)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise InvalidImageError(f"{name}: not a readable image ({e})") from None
     else: raise InvalidImageError(f"expected a path, PIL image or numpy array, got {type(src).__name__}")
     return _decode(img, name, draft)
@@ -77,7 +77,7 @@ def _decode(img: Image.Image, name: str, draft: int | None) -> Image.Image:
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise InvalidImageError(f"{name}: cannot decode image ({e})") from None
 
-# %% ../nbs/00a_image.ipynb #c016
+# %% ../nbs/00a_image.ipynb #c018
 def to_square(img: Image.Image, size: int) -> Image.Image:
     "Resize (squash) `img` to `size`×`size` with Pillow's antialiased bilinear filter."
     return img if img.size == (size, size) else img.resize((size, size), Image.BILINEAR)

@@ -15,7 +15,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'receptive_field', 'BF16', 'EpochCheckpoint', 'predict_arrays', 'accuracy_on', 'git_commit',
-           'save_shipped', 'train_cnn', 'main', 'ablate']
+           'save_shipped', 'train_cnn', 'main', 'ablation_config', 'ablate', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -33,10 +33,18 @@ def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
 class BF16(Callback):
     "Mixed precision on the CPU: forward pass and loss under `torch.autocast('cpu', bfloat16)`, weights stay float32."
     order = 10
-    def before_batch(self): self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
-    def after_pred(self): self.learn.pred = self.pred.float()
-    def after_loss(self): self.autocast.__exit__(None, None, None)
-    def after_cancel_batch(self): self.autocast.__exit__(None, None, None)
+    def before_batch(self):
+        "Enter bf16 autocast for the forward pass."
+        self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
+    def after_pred(self):
+        "Hand float32 predictions to the loss."
+        self.learn.pred = self.pred.float()
+    def after_loss(self):
+        "Leave autocast before the backward pass."
+        self.autocast.__exit__(None, None, None)
+    def after_cancel_batch(self):
+        "Leave autocast if the batch was cancelled."
+        self.autocast.__exit__(None, None, None)
 
 # %% ../nbs/01_cnn.ipynb #c011
 class EpochCheckpoint(Callback):
@@ -44,6 +52,7 @@ class EpochCheckpoint(Callback):
     order, run_valid = 90, False
     def __init__(self, path: Path): self.path = Path(path)
     def after_epoch(self):
+        "Save model, optimiser and the number of finished epochs."
         self.path.parent.mkdir(parents=True, exist_ok=True)
         save_model(f"{self.path}.pth", self.learn.model, self.learn.opt, with_opt=True)
         Path(f"{self.path}.json").write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
@@ -99,16 +108,18 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               cbs: list | None = None,      # extra callbacks (e.g. noise augmentation)
               model: nn.Module | None = None, # a pre-built model (default: `CatDogNet(cfg)`)
               loss_func=None,               # default: label-smoothing cross-entropy
+              stored_size: int | None = None, # train from the cache at this size, resized in the batch (noise needs 200)
+              pre_tfms: list = (),          # batch transforms at the stored size (e.g. noise), before resizing
              ) -> Learner:
     "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`."
     set_seed(seed, reproducible=True); torch.set_num_threads(os.cpu_count() or 2)
-    imgs = cached_images(cfg.size, data)
+    imgs = cached_images(stored_size or cfg.size, data)
     valid = valid_mask(imgs.names)
     if n_train:  # a seeded subset of the training images; validation stays the full fixed split
         tr = np.random.RandomState(seed).permutation(np.flatnonzero(~valid))[:n_train]
         keep = np.sort(np.concatenate([tr, np.flatnonzero(valid)]))
         imgs = CachedImages(imgs.x[keep], imgs.y[keep], [imgs.names[i] for i in keep]); valid = valid[keep]
-    dls = catdog_dls(imgs, bs=bs, valid=valid)
+    dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
     model = model if model is not None else CatDogNet(cfg)
     run = PROJECT/'runs'/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
     learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
@@ -123,7 +134,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
     if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)
     minutes = (time.time() - t0) / 60
     learn.model.to(memory_format=torch.contiguous_format)
-    acc = accuracy_on(learn.model, imgs, valid)
+    acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images
     print(f"{name}: validation accuracy (flip TTA) {acc:.4f}, {minutes:.1f} min for epochs {start + 1}-{epochs}")
     if out:
         save_shipped(learn.model, Path(out)/name, valid_accuracy=round(acc, 4), valid_images=int(valid.sum()),
@@ -161,12 +172,16 @@ ABLATIONS = {  # name → (config changes, input size)
     'residual, width 1, 64 px':           dict(size=64),
 }
 
-def ablate(variants: dict = ABLATIONS, epochs: int = 6, n_train: int = 8000, dest=PROJECT/'results'/'ablation.csv') -> pd.DataFrame:
+def ablation_config(changes: dict) -> NetConfig:
+    "The config of one ablation variant: `NetConfig()` with `changes` (size, residual, width multiplier)."
+    ch = dict(changes); width = ch.pop('width', 1.0)
+    return NetConfig(**ch).scaled(width)
+
+def ablate(variants: dict = ABLATIONS, epochs: int = 5, n_train: int = 6000, dest=PROJECT/'results'/'ablation.csv') -> pd.DataFrame:
     "Train each variant on the same budget; write and return parameters, minutes, images/s and accuracy."
     rows = []
     for name, ch in variants.items():
-        ch = dict(ch); cfg = NetConfig(size=ch.pop('size', 128), **{k: v for k, v in ch.items() if k != 'width'})
-        cfg = cfg.scaled(ch.get('width', 1.0))
+        cfg = ablation_config(ch)
         t0 = time.time()
         learn = train_cnn(cfg, epochs=epochs, n_train=n_train, name='ablation', out=None)
         sec = time.time() - t0
@@ -174,3 +189,14 @@ def ablate(variants: dict = ABLATIONS, epochs: int = 6, n_train: int = 8000, des
                          train_img_per_s=round(epochs * n_train / sec), valid_accuracy=round(accuracy_on(learn.model, cached_images(cfg.size)), 4)))
     df = pd.DataFrame(rows); Path(dest).parent.mkdir(exist_ok=True); df.to_csv(dest, index=False)
     return df
+
+# %% ../nbs/01_cnn.ipynb #c026
+def train_speed(cfg: NetConfig, bs: int = 64, steps: int = 6) -> float:
+    "Training images per second of `CatDogNet(cfg)` on this CPU (bf16 autocast, channels-last, random batches)."
+    m = CatDogNet(cfg).to(memory_format=torch.channels_last).train(); opt = torch.optim.AdamW(m.parameters(), 1e-3)
+    x = torch.rand(bs, 3, cfg.size, cfg.size).contiguous(memory_format=torch.channels_last); y = torch.randint(0, 2, (bs,))
+    for i in range(steps + 2):
+        if i == 2: t0 = time.perf_counter()  # two warm-up steps
+        with torch.autocast('cpu', dtype=torch.bfloat16): loss = F.cross_entropy(m(x).float(), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    return bs * steps / (time.perf_counter() - t0)

@@ -19,11 +19,12 @@ def valid_files():
 
 @pytest.fixture(scope='session')
 def sure_images():
-    "One cat and one dog validation image that the default model classifies correctly with p > 0.95."
+    "One cat and one dog validation image that the default model classifies correctly with p > 0.9 (label smoothing caps p near 0.95)."
     out = {}
-    for f in _valid_files()[:200]:
+    files = _valid_files()
+    for f in [f for f in files if f.name.startswith('cat')][:100] + [f for f in files if f.name.startswith('dog')][:100]:
         truth = 'cat' if f.name.startswith('cat') else 'dog'
         label, p = catdog.predict(f)
-        if label == truth and p > 0.95 and truth not in out: out[truth] = f
+        if label == truth and p > 0.9 and truth not in out: out[truth] = f
         if len(out) == 2: return out
-    pytest.fail('no confidently classified cat and dog among the first 200 validation images')
+    pytest.fail('no confidently classified cat and dog among the first 100 validation cats and dogs')

@@ -47,3 +47,11 @@ def test_readme_commands_match_ci():
     ci = (ROOT/'.ci'/'run').read_text()
     cmd = [l.strip() for l in ci.splitlines() if l.strip().startswith('python3 -m venv')]
     assert len(cmd) == 1 and cmd[0] in readme
+
+
+def test_readme_is_generated_from_index():
+    "README.md is what tools/readme.py makes of the executed nbs/index.ipynb."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('readme', ROOT/'tools'/'readme.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    assert (ROOT/'README.md').read_text() == mod.readme_text(), 'run: python tools/readme.py'

@@ -1,0 +1,36 @@
+"""Execute notebooks in place with execnb, saving their outputs for the docs, skipping `#| slow` cells.
+
+Slow cells (training, long experiments) write their results to models/ and results/; the cells after them
+read those files, so a notebook re-executed without its slow cells still shows every table and figure.
+Usage: python tools/run_nb.py nbs/01_cnn.ipynb [...] [--slow]   (--slow also runs the slow cells)
+"""
+import re, sys, time
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+
+def is_slow(cell) -> bool:
+    "True for a code cell carrying the `#| slow` directive."
+    return cell.cell_type == 'code' and re.search(r'^#\|\s*slow\s*$', cell.source, re.M) is not None
+
+
+def no_eval(cell) -> bool:
+    "True for a code cell carrying `#| eval: false` (never executed)."
+    return cell.cell_type == 'code' and re.search(r'^#\|\s*eval:\s*false\s*$', cell.source, re.M) is not None
+
+
+def run(path: Path, slow: bool = False) -> float:
+    "Execute the notebook at `path` in its folder and write it back with outputs; return seconds taken."
+    nb, t0 = read_nb(path), time.time()
+    for c in nb.cells:
+        if c.cell_type == 'code': c.outputs, c.execution_count = [], None
+    sh = CaptureShell(); sh.set_path(path.parent.resolve())
+    sh.run_all(nb, exc_stop=True, preproc=lambda c: no_eval(c) or (is_slow(c) and not slow))
+    write_nb(nb, path)
+    return time.time() - t0
+
+
+if __name__ == '__main__':
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    for a in args: print(f"{a}: {run(Path(a), '--slow' in sys.argv):.0f} s")
