@@ -8,7 +8,8 @@ import time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.vision.all import *
 from .models import *
-from .noise import Corrupt, MIXTURE
+from pathlib import Path
+from .noise import Corrupt, MIXTURE, annotate_card
 
 # %% auto #0
 __all__ = ['STUDENT_WIDTH', 'student_config', 'distill_loss', 'KnowledgeDistillation', 'train_student']
@@ -43,18 +44,25 @@ class KnowledgeDistillation(Callback):
         "Run the teacher on the clean batch; optionally corrupt the student's copy."
         with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
             self.t_logits = self.teacher(self.xb[0]).float()
-        if self.student_tfm is not None: self.learn.xb = (self.student_tfm(self.xb[0], split_idx=0),)
+        if self.student_tfm is not None:  # fastai transforms dispatch on type: a plain tensor would pass through unchanged
+            x = self.xb[0]
+            self.learn.xb = (self.student_tfm(TensorImage(x), split_idx=0).as_subclass(type(x)),)
 
     def after_loss(self):
         "Replace the loss by the distillation loss."
         self.learn.loss_grad = self.loss(self.pred.float(), self.t_logits, self.yb[0], self.T, self.alpha)
         self.learn.loss = self.loss_grad.clone()
 
-# %% ../nbs/04_distill.ipynb #c018
-def train_student(name: str, teacher: nn.Module | None = None, epochs: int = 12, T: float = 4., alpha: float = 0.7,
-                  noisy_student: bool = False, out=None, **kw) -> Learner:
+# %% ../nbs/04_distill.ipynb #c019
+def train_student(name: str, teacher: nn.Module | None = None, epochs: int = 15, T: float = 4., alpha: float = 0.7,
+                  noisy_student: bool = False, out=None, teacher_name: str = 'robust', **kw) -> Learner:
     "Train a 0.7-width student on clean images: distilled from `teacher` if given, else from labels only."
     from catdog.train import train_cnn
     cfg = student_config(teacher.cfg if teacher is not None else NetConfig())
     cbs = [KnowledgeDistillation(teacher, T, alpha, student_tfm=Corrupt(MIXTURE, p=0.5) if noisy_student else None)] if teacher is not None else []
-    return train_cnn(cfg, epochs=epochs, name=name, cbs=cbs, out=out, **kw)
+    learn = train_cnn(cfg, epochs=epochs, name=name, cbs=cbs, out=out, **kw)
+    if out:  # record how it was really trained (the card's default recipe is the from-scratch CNN command)
+        annotate_card(Path(out)/f'{name}.json', teacher=teacher_name if teacher is not None else None,
+                      T=T if teacher is not None else None, alpha=alpha if teacher is not None else None, noisy_student=noisy_student,
+                      recipe=f"catdog.distill.train_student({name!r}, teacher, epochs={epochs}, T={T}, alpha={alpha}, noisy_student={noisy_student})")
+    return learn

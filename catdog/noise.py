@@ -12,9 +12,10 @@ from fastai.vision.all import RandTransform, TensorImage
 import pandas as pd
 
 # %% auto #0
-__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
+__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
            'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
-           'median_denoise', 'noisy_accuracy', 'sigma_curve', 'finetune_robust', 'noise_table']
+           'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
+           'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate', 'motion_blur']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -117,6 +118,8 @@ class Corrupt(RandTransform):
 
 # %% ../nbs/03_noise.ipynb #c020
 from . import load_model
+from pathlib import Path
+from .data import PROJECT, cached_images, valid_mask
 from .image import load_square
 from .models import CatDogNet
 from .train import predict_arrays, train_cnn
@@ -141,7 +144,15 @@ def noisy_accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray, # model; stor
         correct += (predict_arrays(model, sq).argmax(1).numpy() == y[i:i + bs]).sum()
     return correct / len(x)
 
-# %% ../nbs/03_noise.ipynb #c024
+# %% ../nbs/03_noise.ipynb #c022
+def eval_sample(n: int = 1000, seed: int = 0, size: int = 200, source=None) -> tuple[np.ndarray, np.ndarray]:
+    "A seeded sample of `n` images of the fixed validation split (uint8 N×S×S×3 at `size`, stored resolution by default) and their labels."
+    imgs = cached_images(size, source)
+    vidx = np.flatnonzero(valid_mask(imgs.names))
+    ev = np.sort(np.random.RandomState(seed).permutation(vidx)[:n])  # the split is sorted by name (cats first): sample it
+    return np.array(imgs.x[ev]), imgs.y[ev]
+
+# %% ../nbs/03_noise.ipynb #c025
 def sigma_curve(model: nn.Module, x: np.ndarray, y: np.ndarray, sigmas=(0, .05, .1, .15, .2, .3, .4, .5, .6, .8)) -> pd.DataFrame:
     "Accuracy vs Gaussian σ, noise at the stored resolution and at the network input size."
     return pd.DataFrame([dict(sigma=s, at_stored=noisy_accuracy(model, x, y, 'gaussian' if s else None, s),
@@ -151,13 +162,26 @@ def sigma_curve(model: nn.Module, x: np.ndarray, y: np.ndarray, sigmas=(0, .05, 
 MIXTURE = {'gaussian': (0., 0.6), 'salt_pepper': (0., 0.3), 'blur': (0., 3.), 'jpeg': (4, 60)}  # remedy (c)
 HELD_OUT = ('speckle', 'poisson', 'uniform')                                                      # never trained on
 
+def annotate_card(path, **fields) -> dict | None:
+    "Add or replace `fields` in the model card `path` (.json) if it exists: e.g. the true recipe of a fine-tuned model."
+    import json
+    from pathlib import Path
+    card = Path(path).with_suffix('.json')
+    if not card.exists(): return None
+    c = {**json.loads(card.read_text()), **fields}
+    card.write_text(json.dumps(c, indent=2) + '\n'); return c
+
 def finetune_robust(name: str, kinds: dict, epochs: int = 4, lr: float = 1e-3, p: float = 0.5, base: str = 'cnn', **kw):
     "Fine-tune shipped model `base` with `Corrupt(kinds, p)` at the stored 200 px resolution; ship as `name`."
     src = load_model(base); net = CatDogNet(src.cfg); net.load_state_dict(src.state_dict())
-    return train_cnn(src.cfg, epochs=epochs, lr=lr, name=name, model=net, stored_size=200,
-                     pre_tfms=[Corrupt(kinds, p=p)], **kw)
+    learn = train_cnn(src.cfg, epochs=epochs, lr=lr, name=name, model=net, stored_size=200,
+                      pre_tfms=[Corrupt(kinds, p=p)], **kw)
+    if kw.get('out', True):  # the card's default recipe is the from-scratch command: record the fine-tuning instead
+        annotate_card(Path(kw.get('out') or PROJECT/'models')/f'{name}.json', base_model=base, corruptions=kinds, corrupt_p=p,
+                      recipe=f"catdog.noise.finetune_robust({name!r}, {kinds!r}, epochs={epochs}, lr={lr}, p={p}, base={base!r})")
+    return learn
 
-# %% ../nbs/03_noise.ipynb #c036
+# %% ../nbs/03_noise.ipynb #c038
 def noise_table(models: dict, x: np.ndarray, y: np.ndarray, severities: dict = SEVERITIES) -> pd.DataFrame:
     "Accuracy of each `models` entry (name → (model, denoiser or None)) on clean images and every corruption × severity."
     rows = []
@@ -168,3 +192,39 @@ def noise_table(models: dict, x: np.ndarray, y: np.ndarray, severities: dict = S
                 rows.append(dict(model=name, corruption=kind, severity=sev, level=lvl,
                                  accuracy=noisy_accuracy(m, x, y, kind, lvl, denoise=den)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/03_noise.ipynb #c045
+def laplace_noise(x: torch.Tensor, b, g: torch.Generator | None = None) -> torch.Tensor:
+    "Additive Laplacian noise of scale `b` (standard deviation √2·b): heavy-tailed."
+    u = torch.rand(x.shape, generator=g).clamp(1e-6, 1 - 1e-6) - 0.5
+    return x - _per_image(b, x) * u.sign() * torch.log1p(-2 * u.abs())
+
+def correlated_noise(x: torch.Tensor, sigma, g: torch.Generator | None = None, scale: int = 4) -> torch.Tensor:
+    "Gaussian noise of σ drawn at 1/`scale` resolution and bilinearly upsampled: blotches `scale` pixels wide."
+    b, c, h, w = x.shape
+    n = torch.randn((b, c, -(-h // scale), -(-w // scale)), generator=g)
+    n = F.interpolate(n, size=(h, w), mode='bilinear', align_corners=False)
+    return x + _per_image(sigma, x) * n / n.std(dim=(1, 2, 3), keepdim=True)
+
+def pixelate(x: torch.Tensor, factor, g: torch.Generator | None = None) -> torch.Tensor:
+    "Down-sample by `factor` (area average), then back up with nearest-neighbour blocks (deterministic)."
+    h, w = x.shape[-2:]
+    out = [F.interpolate(F.interpolate(xi[None], size=(max(1, round(h / f)), max(1, round(w / f))), mode='area'), size=(h, w), mode='nearest')
+           for xi, f in zip(x, _per_image(factor, x).flatten().tolist())]
+    return torch.cat(out)
+
+def motion_blur(x: torch.Tensor, length, g: torch.Generator | None = None) -> torch.Tensor:
+    "Horizontal motion blur: the mean of `length` horizontally shifted copies (deterministic)."
+    out = []
+    for xi, k in zip(x, _per_image(length, x).flatten().tolist()):
+        k = max(1, int(round(k))); kern = torch.ones(3, 1, 1, k) / k
+        out.append(F.conv2d(F.pad(xi[None], (k // 2, k - 1 - k // 2, 0, 0), mode='replicate'), kern, groups=3))
+    return torch.cat(out)
+
+UNNAMED = {  # corruptions from outside the list: an honest test of transfer (never trained on, never tuned to)
+    'laplace':     (0.03, 0.07, 0.12, 0.2, 0.3),  # scale b of additive Laplace(0, b)
+    'correlated':  (0.03, 0.06, 0.1, 0.15, 0.2),  # σ of Gaussian noise in 4-pixel blotches
+    'pixelate':    (1.5, 2, 3, 4, 6),             # down-sampling factor
+    'motion_blur': (3, 5, 9, 13, 19),             # streak length in pixels
+}
+CORRUPTIONS.update(laplace=laplace_noise, correlated=correlated_noise, pixelate=pixelate, motion_blur=motion_blur)

@@ -1,0 +1,118 @@
+"""The `catdog` command line: every sub-command once, on tiny inputs, in fresh processes; exit codes and messages."""
+import json, subprocess, sys
+from pathlib import Path
+import pytest
+from PIL import Image
+from cli_helpers import ROOT, catdog_cli, make_tiny_data
+
+COMMANDS = ('predict', 'attack', 'explain', 'train', 'evaluate', 'bench', 'docs')
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    "A folder of 100 labelled images (50 cats, 50 dogs) in Kaggle naming."
+    return make_tiny_data(tmp_path_factory.mktemp('tiny'), 100)
+
+
+@pytest.mark.parametrize('cmd', ('',) + COMMANDS)
+def test_help_everywhere(cmd):
+    "`catdog --help` and `catdog CMD --help` print usage and exit 0."
+    r = catdog_cli(*([cmd] if cmd else []), '--help')
+    assert r.returncode == 0 and 'usage: catdog' in r.stdout
+
+
+def test_bad_arguments_exit_2():
+    "Unknown commands, options and values are usage errors (exit 2) with a message, not tracebacks."
+    for args in (['frobnicate'], ['predict'], ['predict', '--nope', 'x.jpg'], ['attack', 'a.jpg', 'b.jpg'],
+                 ['attack', 'a.jpg', 'b.png', '--eps', '7'], ['explain', 'a.jpg', 'b.png', '--method', 'magic'],
+                 ['train', '--epochs', '0']):
+        r = catdog_cli(*args)
+        assert r.returncode == 2 and 'error' in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
+
+
+def test_predict_table_json_and_bad_files(tiny, tmp_path):
+    "A folder gives a table (and a progress bar), `--json` a list; a missing or broken file: message naming it, exit 1, others kept."
+    r = catdog_cli('predict', tiny)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split() == ['file', 'label', 'probability'] and len(lines) == 101 and 'predict [' in r.stderr
+    r = catdog_cli('predict', '--json', tiny)
+    rows = json.loads(r.stdout)
+    assert len(rows) == 100 and {row['label'] for row in rows} <= {'cat', 'dog'}
+    right = sum(row['label'] == Path(row['file']).name.split('.')[0] for row in rows)
+    assert right >= 85, f"only {right}/100 right"
+    bad = tmp_path/'broken.jpg'; bad.write_text('not an image')
+    one = sorted((tiny/'train').glob('cat.*'))[0]
+    r = catdog_cli('predict', one, bad, tmp_path/'missing.jpg')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr
+    assert 'broken.jpg' in r.stderr and 'missing.jpg' in r.stderr and one.name in r.stdout
+    r = catdog_cli('predict', '--model', 'no-such-model', one)
+    assert r.returncode == 2 and 'no-such-model' in r.stderr
+    r = catdog_cli('predict', tmp_path/'empty_dir_that_is_missing')
+    assert r.returncode == 1
+
+
+def test_predict_never_imports_fastai(tiny):
+    "`catdog predict` (the console script's `main`) never imports fastai."
+    img = sorted((tiny/'train').glob('dog.*'))[0]
+    code = f"import sys; from catdog.cli import main; rc = main(['predict', r'{img}']); assert 'fastai' not in sys.modules, 'fastai imported'; sys.exit(rc)"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+
+
+def test_attack_and_explain(tiny, tmp_path):
+    "`attack` writes a same-size PNG within ε; `explain` writes an overlay PNG; bad inputs name the file and exit 1."
+    img = sorted((tiny/'train').glob('cat.*'))[0]
+    r = catdog_cli('attack', img, tmp_path/'adv.png', '--eps', '2/255', '--steps', '3')
+    assert r.returncode == 0, r.stderr
+    adv = Image.open(tmp_path/'adv.png')
+    assert adv.size == Image.open(img).size and 'at most' in r.stdout
+    r = catdog_cli('explain', tmp_path/'adv.png', tmp_path/'why.png', '--target', 'cat')
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path/'why.png').size[0] > 400
+    bad = tmp_path/'broken.jpg'; bad.write_text('not an image')
+    for cmd in ('attack', 'explain'):
+        for src in (bad, tmp_path/'missing.jpg'):
+            r = catdog_cli(cmd, src, tmp_path/'x.png')
+            assert r.returncode == 1 and src.name in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_train_tiny(tiny, tmp_path):
+    "`catdog train` on 100 images for one epoch ships a model card and weights in `--out`, checkpoints in `--runs`."
+    r = catdog_cli('train', '--data', tiny, '--model', 'tiny', '--epochs', '1', '--size', '64', '--width', '0.25',
+                   '--bs', '16', '--threads', '1', '--out', tmp_path/'models', '--runs', tmp_path/'runs',
+                   env={'CATDOG_CACHE': str(tmp_path/'cache')})
+    assert r.returncode == 0, r.stderr[-3000:]
+    card = json.loads((tmp_path/'models'/'tiny.json').read_text())
+    assert card['epochs'] == 1 and card['valid_images'] == 20 and (tmp_path/'models'/'tiny.pt').exists()
+    assert (tmp_path/'runs'/'tiny'/'last.pth').exists()
+    r = catdog_cli('train', '--data', tmp_path/'nowhere', '--epochs', '1')
+    assert r.returncode == 1 and 'nowhere' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_evaluate(tiny, tmp_path):
+    "`catdog evaluate`: the validation split (a sample), a folder of labelled images with noise, and a missing folder."
+    r = catdog_cli('evaluate', '--limit', '60', '--json', '--quiet')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res['images'] == 60 and res['accuracy'] > 0.85
+    r = catdog_cli('evaluate', '--data', tiny, '--limit', '40', '--noise', 'gaussian', '--level', '0.2', '--json', '--quiet')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res['images'] == 40 and res['noise'] == 'gaussian' and 0 <= res['accuracy'] <= 1
+    r = catdog_cli('evaluate', '--data', tmp_path/'nowhere')
+    assert r.returncode == 1 and 'nowhere' in r.stderr
+    r = catdog_cli('evaluate', '--level', '0.3')
+    assert r.returncode == 2
+
+
+def test_bench_quick(tmp_path):
+    "`catdog bench --quick` writes every section of the benchmark to its JSON file and prints the tables."
+    out = tmp_path/'bench.json'
+    r = catdog_cli('bench', '--quick', '--models', 'cnn', '--out', out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(out.read_text())
+    assert res['quick'] and res['machine']['cores'] >= 1 and res['training'][0]['train_img_per_s'] > 0
+    p = res['predict'][0]
+    assert p['model'] == 'cnn' and p['cold_start_s'] > 0 and p['warm_predict_ms'] > 0 and p['batch_img_per_s'] > 0
+    assert res['attack_s'] > 0 and res['explain_s']['gradcam'] > 0 and '| model |' in r.stdout
