@@ -8,9 +8,9 @@ import argparse, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SKIPPED_CELLS', 'KATEX_CDN', 'KATEX_DEB', 'CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain',
-           'resume_state_callback', 'cmd_train', 'cmd_evaluate', 'machine_info', 'run_bench', 'speedups',
-           'bench_markdown', 'cmd_bench', 'repo_root', 'build_docs', 'serve', 'cmd_docs', 'parser', 'main']
+__all__ = ['SKIPPED_CELLS', 'KATEX_CDN', 'KATEX_DEB', 'CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train',
+           'cmd_evaluate', 'machine_info', 'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root',
+           'build_docs', 'serve', 'cmd_docs', 'parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c006
 class CliError(Exception):
@@ -137,52 +137,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/07_cli.ipynb #c015
-def _rng_file(ckpt: Path, epoch: int) -> Path:
-    "Where the random states after `epoch` finished epochs are kept."
-    return Path(f"{ckpt}.rng{epoch}.pkl")
-
-def resume_state_callback(ckpt: str | Path, # checkpoint stem (`runs/NAME/last`)
-                          resume: bool,     # this run continues from the checkpoint
-                          threads: int | None = None, # torch threads during training (None: leave as is)
-                         ):
-    "A fastai callback that makes resuming exact: saves/restores random states and restores the optimiser state."
-    import pickle, random, warnings
-    import numpy as np, torch
-    from fastai.callback.core import Callback
-    from fastai.learner import load_model
-    ckpt = Path(ckpt)
-    start = json.loads(Path(f"{ckpt}.json").read_text())['epochs_done'] if resume and Path(f"{ckpt}.json").exists() else 0
-
-    class ResumeState(Callback):
-        "Threads pinned; random states saved after each epoch; on resume the optimiser and random states restored."
-        order = 89  # after_epoch before EpochCheckpoint (90): once its .json exists, the random states exist too
-        def before_fit(self):
-            "Pin the threads; on resume load the optimiser state (now that the optimiser exists)."
-            if threads: torch.set_num_threads(threads)
-            if start:
-                with warnings.catch_warnings():
-                    warnings.simplefilter('ignore')
-                    load_model(f"{ckpt}.pth", self.learn.model, self.learn.opt, with_opt=True, device='cpu')
-        def before_epoch(self):
-            "At the first epoch trained after a resume: the random states of the interrupted run."
-            if not start or self.epoch != start: return
-            f = _rng_file(ckpt, start)
-            if not f.exists(): warnings.warn(f"{f} missing: the resumed run will see other batches than an uninterrupted one"); return
-            s = pickle.loads(f.read_bytes())
-            random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
-            self.learn.dls.train.rng.setstate(s['loader'])
-        def after_epoch(self):
-            "Save the random states after a trained epoch (skipped epochs of a resumed run are not trained)."
-            if self.epoch < start: return
-            s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                     loader=self.learn.dls.train.rng.getstate())
-            ckpt.parent.mkdir(parents=True, exist_ok=True)
-            _rng_file(ckpt, self.epoch + 1).write_bytes(pickle.dumps(s))
-            old = _rng_file(ckpt, self.epoch - 1)
-            if old.exists(): old.unlink()
-    return ResumeState()
-
-# %% ../nbs/07_cli.ipynb #c016
 def cmd_train(args: argparse.Namespace) -> int:
     "`catdog train`: train a CatDogNet from scratch with checkpoints every epoch; `--resume` continues an interrupted run."
     if args.data: _existing(args.data, 'data set')
@@ -200,12 +154,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"no checkpoint in {ckpt.parent}: starting from scratch", file=sys.stderr)
         learn = T.train_cnn(cfg, epochs=args.epochs, lr=args.lr, bs=args.bs, name=args.model, out=args.out or None,
                             data=args.data, n_train=args.n_train, resume=args.resume, seed=args.seed,
-                            cbs=[resume_state_callback(ckpt, args.resume, args.threads)])
+                            threads=args.threads)
     finally: T.PROJECT = old
     if args.out: print(f"shipped: {Path(args.out)/args.model}.pt and .json")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c018
+# %% ../nbs/07_cli.ipynb #c017
 def _labelled(args: argparse.Namespace, size: int):
     "(uint8 N×S×S×3 images, labels 0/1, description) for `catdog evaluate`'s data at side `size`."
     import numpy as np
@@ -242,7 +196,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else: print(f"{res['model']} on {what} ({len(y)} images{f', {args.noise} noise at level {level}' if args.noise else ''}): accuracy {acc:.2%}")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c020
+# %% ../nbs/07_cli.ipynb #c019
 def machine_info() -> dict:
     "CPU model, core count, torch version and threads, and the 1-minute load average now."
     import platform, torch
@@ -252,7 +206,7 @@ def machine_info() -> dict:
     return dict(cpu=cpu, cores=os.cpu_count(), torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 load_average_1min=round(os.getloadavg()[0], 2), python=platform.python_version())
 
-# %% ../nbs/07_cli.ipynb #c021
+# %% ../nbs/07_cli.ipynb #c020
 def _timed(f, n: int = 1) -> list[float]:
     "Seconds of `n` calls of `f`."
     out = []
@@ -333,7 +287,7 @@ def _has_model(name: str) -> bool:
     try: catdog.model_path(name); return True
     except FileNotFoundError: return False
 
-# %% ../nbs/07_cli.ipynb #c022
+# %% ../nbs/07_cli.ipynb #c021
 def bench_markdown(res: dict) -> str:
     "Markdown tables (machine, training, prediction, attack/explain) of a `run_bench` result."
     m = res['machine']
@@ -360,7 +314,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(bench_markdown(res)); print(f"\nwritten: {out}")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c026
+# %% ../nbs/07_cli.ipynb #c025
 def repo_root(start: str | Path | None = None) -> Path:
     "The catdog repository above `start` (default: the working folder, then the package's parent): it holds settings.ini and nbs/."
     import catdog
@@ -395,7 +349,7 @@ def _docs_processor():
                 SKIPPED_CELLS.append((getattr(self.nb, 'frontmatter_', {}).get('title', '?'), cell.source.splitlines()[0][:80]))
     return DocsShowDocs
 
-# %% ../nbs/07_cli.ipynb #c028
+# %% ../nbs/07_cli.ipynb #c027
 KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/'  # where smalldocs 0.5.4 loads KaTeX from
 KATEX_DEB = Path('/usr/share/javascript/katex')                 # Debian's libjs-katex
 
@@ -423,7 +377,7 @@ def _local_katex(site: Path) -> int:
         p.write_text(p.read_text().replace(KATEX_CDN + 'contrib/auto-render.min.js', base + 'contrib/auto-render.js').replace(KATEX_CDN, base))
     return len(pages)
 
-# %% ../nbs/07_cli.ipynb #c029
+# %% ../nbs/07_cli.ipynb #c028
 def build_docs(root: str | Path | None = None, # the repository (default: found from the working folder)
                quiet: bool = False,            # print nothing but errors
                verbose: bool = False,          # list every cell not run for show_doc
@@ -478,7 +432,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if args.serve: serve(dest, args.port)
     return 0
 
-# %% ../nbs/07_cli.ipynb #c031
+# %% ../nbs/07_cli.ipynb #c030
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "argparse's help with defaults shown, except where the default is None or False (nothing to say)."
     def _get_help_string(self, action):
@@ -566,7 +520,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_docs)
     return ap
 
-# %% ../nbs/07_cli.ipynb #c032
+# %% ../nbs/07_cli.ipynb #c031
 def main(argv: list[str] | None = None) -> int:
     "The `catdog` command: parse `argv` (default: the command line), run the sub-command, return its exit code."
     import warnings

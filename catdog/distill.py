@@ -64,5 +64,6 @@ def train_student(name: str, teacher: nn.Module | None = None, epochs: int = 15,
     if out:  # record how it was really trained (the card's default recipe is the from-scratch CNN command)
         annotate_card(Path(out)/f'{name}.json', teacher=teacher_name if teacher is not None else None,
                       T=T if teacher is not None else None, alpha=alpha if teacher is not None else None, noisy_student=noisy_student,
-                      recipe=f"catdog.distill.train_student({name!r}, teacher, epochs={epochs}, T={T}, alpha={alpha}, noisy_student={noisy_student})")
+                      recipe=f"catdog.distill.train_student({name!r}, teacher, epochs={epochs}, T={T}, alpha={alpha}, noisy_student={noisy_student})"
+                      if teacher is not None else f"catdog.distill.train_student({name!r}, None, epochs={epochs})")
     return learn

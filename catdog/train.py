@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_cnn.ipynb #c003
 from __future__ import annotations
-import json, os, subprocess, time
+import json, os, random, subprocess, time
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.vision.all import *
@@ -14,8 +14,8 @@ from .data import *
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'receptive_field', 'BF16', 'EpochCheckpoint', 'predict_arrays', 'accuracy_on', 'git_commit',
-           'save_shipped', 'train_cnn', 'main', 'ablation_config', 'ablate', 'train_speed']
+__all__ = ['ABLATIONS', 'receptive_field', 'BF16', 'rng_states', 'set_rng_states', 'EpochCheckpoint', 'predict_arrays',
+           'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'ablation_config', 'ablate', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -47,15 +47,44 @@ class BF16(Callback):
         self.autocast.__exit__(None, None, None)
 
 # %% ../nbs/01_cnn.ipynb #c011
+def rng_states(dl_rng: random.Random) -> dict:
+    "The random states that decide the next epoch (Python, NumPy, torch, the data loader's own), as JSON-able lists."
+    np_state = np.random.get_state()
+    return dict(python=random.getstate(), numpy=[np_state[0], np_state[1].tolist(), *np_state[2:]],
+                torch=torch.get_rng_state().tolist(), loader=dl_rng.getstate())
+
+def set_rng_states(s: dict, dl_rng: random.Random):
+    "Restore the random states saved by `rng_states` (JSON turned the tuples into lists: turn them back)."
+    tup = lambda v: tuple(tup(i) for i in v) if isinstance(v, list) else v
+    random.setstate(tup(s['python'])); dl_rng.setstate(tup(s['loader']))
+    np.random.set_state((s['numpy'][0], np.array(s['numpy'][1], dtype=np.uint32), *s['numpy'][2:]))
+    torch.set_rng_state(torch.tensor(s['torch'], dtype=torch.uint8))
+
+def _replace(path: str | Path, write):
+    "Call `write(tmp)` then rename `tmp` to `path`, so a kill leaves the old file or the new one, never half of one."
+    tmp = Path(f"{path}.tmp"); write(tmp); os.replace(tmp, path)
+
 class EpochCheckpoint(Callback):
-    "After each epoch save model and optimiser to `path`.pth and the finished epoch count to `path`.json."
+    "After each epoch save model, optimiser and random states (`path`.pth, `path`.rng.json), then the epoch count (`path`.json); with `resume`, continue exactly."
     order, run_valid = 90, False
-    def __init__(self, path: Path): self.path = Path(path)
+    def __init__(self, path: Path, resume: bool = False):
+        self.path = Path(path)
+        done = Path(f"{path}.json")
+        self.start = json.loads(done.read_text())['epochs_done'] if resume and done.exists() else 0  # epochs already trained
+    def before_fit(self):
+        "On resume, load model and optimiser state (the optimiser exists only now, inside `fit`)."
+        if self.start: load_model(f"{self.path}.pth", self.learn.model, self.learn.opt, with_opt=True, device='cpu')
+    def before_epoch(self):
+        "At the first epoch trained after a resume, restore the random states the interrupted run had there."
+        f = Path(f"{self.path}.rng.json")
+        if self.start and self.epoch == self.start and f.exists(): set_rng_states(json.loads(f.read_text()), self.dls.train.rng)
     def after_epoch(self):
-        "Save model, optimiser and the number of finished epochs."
+        "Save model, optimiser and random states, then the number of finished epochs (skipped epochs of a resumed run: nothing)."
+        if self.epoch < self.start: return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        save_model(f"{self.path}.pth", self.learn.model, self.learn.opt, with_opt=True)
-        Path(f"{self.path}.json").write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
+        _replace(f"{self.path}.pth", lambda t: save_model(t, self.learn.model, self.learn.opt, with_opt=True))
+        _replace(f"{self.path}.rng.json", lambda t: t.write_text(json.dumps(rng_states(self.dls.train.rng))))
+        _replace(f"{self.path}.json", lambda t: t.write_text(json.dumps(dict(epochs_done=self.epoch + 1))))
 
 # %% ../nbs/01_cnn.ipynb #c013
 @torch.inference_mode()
@@ -110,9 +139,10 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               loss_func=None,               # default: label-smoothing cross-entropy
               stored_size: int | None = None, # train from the cache at this size, resized in the batch (noise needs 200)
               pre_tfms: list = (),          # batch transforms at the stored size (e.g. noise), before resizing
+              threads: int | None = None,   # torch threads (default: all cores); a resumed run must use the same number
              ) -> Learner:
     "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`."
-    set_seed(seed, reproducible=True); torch.set_num_threads(os.cpu_count() or 2)
+    set_seed(seed, reproducible=True); torch.set_num_threads(threads or os.cpu_count() or 2)
     imgs = cached_images(stored_size or cfg.size, data)
     valid = valid_mask(imgs.names)
     if n_train:  # a seeded subset of the training images; validation stays the full fixed split
@@ -122,16 +152,14 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
     dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
     model = model if model is not None else CatDogNet(cfg)
     run = PROJECT/'runs'/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
+    checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
     learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
-                    opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), EpochCheckpoint(ckpt),
+                    opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint,
                     CSVLogger(fname=run/'history.csv', append=resume)] + list(cbs or []), path=run)
-    start = 0
-    if resume and Path(f"{ckpt}.json").exists():
-        start = json.loads(Path(f"{ckpt}.json").read_text())['epochs_done']
-        load_model(f"{ckpt}.pth", learn.model, learn.opt, with_opt=True, device='cpu')
-        print(f"resuming after epoch {start}")
+    if start: print(f"resuming after epoch {start}")
     t0 = time.time()
-    if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)
+    if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)  # the checkpoint callback loads the saved state
+    else: load_model(f"{ckpt}.pth", learn.model, None, with_opt=False, device='cpu')  # all epochs done: just the weights
     minutes = (time.time() - t0) / 60
     learn.model.to(memory_format=torch.contiguous_format)
     acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images

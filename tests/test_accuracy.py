@@ -4,9 +4,9 @@ import pytest
 import catdog
 
 ROOT = Path(__file__).resolve().parents[1]
-# What the shipped files must keep. The issues' bars on held-back images are 0.95 for 'robust' and 'student' too; the shipped
-# student measured 0.9425 (04_distill) and misses its bar, so its floor here guards the file we ship, not the bar.
-BARS = {'cnn': 0.96, 'robust': 0.95, 'student': 0.94}
+# What the shipped files must keep: the issues' bars (0.95 for 'robust' and 'student', on held-back images), checked here on the
+# fixed validation split; the CNN's floor is what it measured (0.96).
+BARS = {'cnn': 0.96, 'robust': 0.95, 'student': 0.95}
 
 
 @pytest.mark.parametrize('name', [n for n in BARS if (ROOT/'models'/f'{n}.pt').exists()])
