@@ -146,16 +146,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     # default: the repository's runs/ (as `train_cnn`), or ./runs for an installed package (not inside site-packages)
     runs = Path(args.runs).expanduser().resolve() if args.runs else T.PROJECT/'runs' if (T.PROJECT/'settings.ini').exists() else Path.cwd()/'runs'
     if runs.name != 'runs': runs = runs/'runs'
-    # `train_cnn` keeps its checkpoints in PROJECT/runs/NAME: point its PROJECT at the chosen folder for this call
-    old, T.PROJECT = T.PROJECT, runs.parent
-    try:
-        ckpt = runs/args.model/'last'
-        if args.resume and not Path(f"{ckpt}.json").exists():
-            print(f"no checkpoint in {ckpt.parent}: starting from scratch", file=sys.stderr)
-        learn = T.train_cnn(cfg, epochs=args.epochs, lr=args.lr, bs=args.bs, name=args.model, out=args.out or None,
-                            data=args.data, n_train=args.n_train, resume=args.resume, seed=args.seed,
-                            threads=args.threads)
-    finally: T.PROJECT = old
+    ckpt = runs/args.model/'last'
+    if args.resume and not Path(f"{ckpt}.json").exists():
+        print(f"no checkpoint in {ckpt.parent}: starting from scratch", file=sys.stderr)
+    T.train_cnn(cfg, epochs=args.epochs, lr=args.lr, bs=args.bs, name=args.model, out=args.out or None, data=args.data,
+                n_train=args.n_train, resume=args.resume, seed=args.seed, threads=args.threads, runs=runs)
     if args.out: print(f"shipped: {Path(args.out)/args.model}.pt and .json")
     return 0
 

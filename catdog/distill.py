@@ -59,11 +59,12 @@ def train_student(name: str, teacher: nn.Module | None = None, epochs: int = 15,
     "Train a 0.7-width student on clean images: distilled from `teacher` if given, else from labels only."
     from catdog.train import train_cnn
     cfg = student_config(teacher.cfg if teacher is not None else NetConfig())
-    cbs = [KnowledgeDistillation(teacher, T, alpha, student_tfm=Corrupt(MIXTURE, p=0.5) if noisy_student else None)] if teacher is not None else []
+    kd = teacher is not None  # distilled, or labels only
+    cbs = [KnowledgeDistillation(teacher, T, alpha, student_tfm=Corrupt(MIXTURE, p=0.5) if noisy_student else None)] if kd else []
     learn = train_cnn(cfg, epochs=epochs, name=name, cbs=cbs, out=out, **kw)
     if out:  # record how it was really trained (the card's default recipe is the from-scratch CNN command)
-        annotate_card(Path(out)/f'{name}.json', teacher=teacher_name if teacher is not None else None,
-                      T=T if teacher is not None else None, alpha=alpha if teacher is not None else None, noisy_student=noisy_student,
-                      recipe=f"catdog.distill.train_student({name!r}, teacher, epochs={epochs}, T={T}, alpha={alpha}, noisy_student={noisy_student})"
-                      if teacher is not None else f"catdog.distill.train_student({name!r}, None, epochs={epochs})")
+        recipe = (f"catdog.distill.train_student({name!r}, teacher, epochs={epochs}, T={T}, alpha={alpha}, noisy_student={noisy_student})"
+                  if kd else f"catdog.distill.train_student({name!r}, None, epochs={epochs})")
+        annotate_card(Path(out)/f'{name}.json', teacher=teacher_name if kd else None, T=T if kd else None,
+                      alpha=alpha if kd else None, noisy_student=noisy_student, recipe=recipe)
     return learn

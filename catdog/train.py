@@ -140,6 +140,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               stored_size: int | None = None, # train from the cache at this size, resized in the batch (noise needs 200)
               pre_tfms: list = (),          # batch transforms at the stored size (e.g. noise), before resizing
               threads: int | None = None,   # torch threads (default: all cores); a resumed run must use the same number
+              runs: str | Path | None = None, # folder of the checkpoints `runs/name` (default: the repository's `runs/`)
              ) -> Learner:
     "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`."
     set_seed(seed, reproducible=True); torch.set_num_threads(threads or os.cpu_count() or 2)
@@ -151,7 +152,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
         imgs = CachedImages(imgs.x[keep], imgs.y[keep], [imgs.names[i] for i in keep]); valid = valid[keep]
     dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
     model = model if model is not None else CatDogNet(cfg)
-    run = PROJECT/'runs'/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
+    run = Path(runs or PROJECT/'runs')/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
     checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
     learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
                     opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint,
