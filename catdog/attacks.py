@@ -13,9 +13,9 @@ from .models import CatDogNet
 from . import CLASSES, load_model, predict
 
 # %% auto #0
-__all__ = ['TRIES', 'EPS', 'eps_levels', 'to_tensor', 'to_image', 'tta_log_probs', 'PredictPath', 'log_odds', 'attack',
-           'adversarial_example', 'show_attack', 'to_tensor_batch', 'robustness_curve', 'fooling_rate',
-           'adversarial_finetune']
+__all__ = ['TRIES', 'SURROGATES', 'EPS', 'eps_levels', 'to_tensor', 'to_image', 'tta_log_probs', 'PredictPath', 'log_odds',
+           'attack', 'EnsemblePath', 'adversarial_example', 'show_attack', 'to_tensor_batch', 'robustness_curve',
+           'fooling_rate', 'adversarial_finetune']
 
 # %% ../nbs/02_adversarial.ipynb #c006
 def eps_levels(eps: float) -> int:
@@ -89,7 +89,18 @@ def attack(model: nn.Module,     # maps B×3×H×W 0–1 pixels to what `loss` t
         return a.perturb(x, eps, step_size or 2.5 * eps / steps, steps, y, targeted=targeted, random_start=random_start)
 
 # %% ../nbs/02_adversarial.ipynb #c022
-TRIES = 3  # attempts (steps doubling, random start) before giving up on fooling `predict`
+TRIES = 3  # attempts before giving up (steps doubling, random start after the first)
+SURROGATES = ('cnn_ce',)  # shipped models whose gradients the tries after the first add to the model's own (see "Whose gradient?")
+
+class EnsemblePath(nn.Module):
+    "Mean flip-TTA log-probabilities of several models' `PredictPath`s: one differentiable function for a transfer attack."
+    def __init__(self, nets: list): # `CatDogNet`s; the first is usually the model under attack
+        "Wrap each net in a `PredictPath` (8-bit rounding included)."
+        super().__init__(); self.paths = nn.ModuleList(PredictPath(n) for n in nets)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "B×2 log-probabilities averaged over the models."
+        return torch.stack([p(x) for p in self.paths]).mean(0)
 
 def _net(model: str | nn.Module | None) -> CatDogNet:
     "A network from a shipped model name (None: the default) or the module itself."
@@ -106,6 +117,7 @@ def adversarial_example(image: ImageLike, # a path, PIL image or H×W×3 uint8 a
                         target: str | None = None, # None: any wrong answer; 'cat' or 'dog': that answer
                         model: str | nn.Module | None = None, # shipped model name (None: default) or a `CatDogNet`
                         steps: int = 10, # PGD steps of the first try
+                        surrogates: tuple = SURROGATES, # shipped models (names or `CatDogNet`s) lending their gradients after the first try; () for none
                        ) -> Image.Image:
     "An 8-bit RGB twin of `image`, same size, every pixel within ⌈ε·255⌉ levels, that `catdog.predict` gets wrong."
     img, net = open_image(image), _net(model)
@@ -114,8 +126,11 @@ def adversarial_example(image: ImageLike, # a path, PIL image or H×W×3 uint8 a
     if k == 0 or steps < 1: return img.copy()
     y = CLASSES.index(target) if target else int(_predict_log_probs(net, img).argmax())
     sign, best, best_score = (-1 if target else 1), img, -math.inf  # score > 0: `predict` is fooled
-    for t in range(TRIES):
-        xa = attack(PredictPath(net), x, y, eps, 'pgd', steps * 2**t, targeted=bool(target), random_start=t > 0)
+    others = [n for n in map(_net, surrogates) if n is not net]   # the model itself is already in the ensemble
+    for t in range(TRIES):  # first the model's own gradient, then (if any) its gradient averaged with the surrogates'
+        borrow = bool(t and others)   # borrowed tries take steps of ε/4: PGD's default 2.5·ε/steps is too fine to climb out of the flat region
+        path = EnsemblePath([net, *others]) if borrow else PredictPath(net)
+        xa = attack(path, x, y, eps, 'pgd', steps * 2**t, step_size=eps / 4 if borrow else None, targeted=bool(target), random_start=t > 0)
         out = to_image(xa, x, k)
         score = sign * float(log_odds(_predict_log_probs(net, out)[None], y))
         if score > best_score: best, best_score = out, score
@@ -153,17 +168,19 @@ def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     return model(x).argmax(1) == y
 
 def robustness_curve(net: nn.Module, x: np.ndarray, y: np.ndarray, # uint8 N×S×S×3 images, 0/1 labels
-                     eps: tuple = EPS, kinds: tuple = ('fgsm', 'pgd'), steps: int = 10, bs: int = 100) -> list[dict]:
+                     eps: tuple = EPS, kinds: tuple = ('fgsm', 'pgd'), steps: int = 10, bs: int = 100,
+                     via: nn.Module | None = None, # attack through this model instead (e.g. an `EnsemblePath`); `net` still judges
+                    ) -> list[dict]:
     "Flip-TTA accuracy of `net` on `x` under each attack `kind` and each ε: rows of attack, ε·255, accuracy, images."
     m, rows = PredictPath(net.eval(), quantise=False), []
     for kind in kinds:
         for e in eps:
-            ok = [_correct(m, attack(m, xb, yb, e, kind, steps), yb) for xb, yb in
+            ok = [_correct(m, attack(via or m, xb, yb, e, kind, steps), yb) for xb, yb in
                   ((to_tensor_batch(x[i:i + bs]), torch.as_tensor(y[i:i + bs])) for i in range(0, len(x), bs))]
             rows.append(dict(attack=kind, eps_255=round(e * 255, 2), accuracy=float(torch.cat(ok).float().mean()), images=len(x)))
     return rows
 
-# %% ../nbs/02_adversarial.ipynb #c051
+# %% ../nbs/02_adversarial.ipynb #c061
 def fooling_rate(files: list, eps: float, target: str | None = None, model: str | None = None) -> dict:
     "Run `adversarial_example` on each file, save as PNG, reload, and count how often `predict` is fooled."
     import tempfile
@@ -178,7 +195,7 @@ def fooling_rate(files: list, eps: float, target: str | None = None, model: str 
     return dict(eps_255=round(eps * 255, 2), target=target or 'any', images=len(files), fooled=int(fooled),
                 rate=fooled / len(files), max_change_levels=worst, seconds_mean=float(np.mean(secs)), seconds_median=float(np.median(secs)))
 
-# %% ../nbs/02_adversarial.ipynb #c057
+# %% ../nbs/02_adversarial.ipynb #c067
 def adversarial_finetune(net: CatDogNet, # the model to start from (deep-copied, not changed)
                          eps: float = 2/255, # training ε (0–1 pixel units)
                          epochs: int = 3, lr: float = 1e-3, # one-cycle schedule of the fine-tuning

@@ -16,7 +16,7 @@ def _diff(a, b) -> int:
 
 
 # Validation photos (never trained on) that the shipped CNN classifies correctly and that the attack flips at ε = 2/255.
-# Not every photo can be flipped at that ε (about half can: see nbs/02_adversarial), so the set is fixed by name.
+# Not every photo can be flipped at that ε (see the bar in nbs/02_adversarial), so the set is fixed by name.
 FOOLABLE = {'cat': ['cat.10032.jpg', 'cat.10113.jpg'], 'dog': ['dog.10212.jpg', 'dog.10227.jpg']}
 
 
@@ -124,3 +124,55 @@ def test_attack_path_does_not_import_fastai(photo):
     code = (f"import sys, catdog; catdog.adversarial_example(r'{photo}', steps=1); "
             "assert 'fastai' not in sys.modules, 'fastai imported'")
     subprocess.run([sys.executable, '-c', code], check=True, cwd=ROOT, capture_output=True)
+
+
+def test_ensemble_of_one_is_the_predict_path(photo):
+    "`EnsemblePath` of a single model gives that model's `PredictPath` log-probabilities."
+    from catdog.attacks import EnsemblePath
+    net, x = catdog.load_model(), to_tensor(catdog.open_image(photo))
+    with torch.no_grad(): torch.testing.assert_close(EnsemblePath([net])(x), PredictPath(net)(x))
+
+
+def test_curve_via_own_path_is_the_plain_curve(valid_files):
+    "Attacking through `via=PredictPath(net)` (float pixels) is the plain curve; through another model it is judged by `net` all the same."
+    from catdog.image import load_square
+    files = valid_files[::400][:5]
+    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    net = catdog.load_model()
+    plain = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=3)
+    assert robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=3, via=PredictPath(net, quantise=False)) == plain
+    other = robustness_curve(net, x, y, eps=(0,), kinds=('pgd',), steps=3, via=PredictPath(catdog.load_model('student'), quantise=False))
+    assert other[0]['accuracy'] == robustness_curve(net, x, y, eps=(0,), kinds=('pgd',), steps=3)[0]['accuracy']   # ε = 0: net's own clean accuracy
+
+
+def _sample(valid_files, n: int = 40):
+    "`n` validation photos spread over the split (cats and dogs) at the network's 128 px, as a tensor, with their labels."
+    from catdog.image import load_square
+    from catdog.attacks import to_tensor_batch
+    files = valid_files[::len(valid_files) // n][:n]
+    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    return x, y, to_tensor_batch(x), torch.as_tensor(y)
+
+
+def test_unsmoothed_twin(valid_files):
+    "`cnn_ce`, the CNN fine-tuned without label smoothing, is as accurate with log-odds at least twice as large: what the attack borrows."
+    from catdog.attacks import log_odds
+    _, _, xt, yt = _sample(valid_files)
+    med = {}
+    for name in ('cnn', 'cnn_ce'):
+        with torch.no_grad(): lo = log_odds(PredictPath(catdog.load_model(name), quantise=False)(xt), yt)
+        assert float((lo < 0).float().mean()) >= 0.9, name
+        med[name] = float(lo.abs().median())
+    assert med['cnn_ce'] > 2 * med['cnn'], med
+    card = catdog.model_card('cnn_ce')
+    assert card['finetuned_from'] == 'cnn' and 'no label smoothing' in card['loss'] and 'surrogate' in card['purpose']
+
+
+def test_borrowed_gradient_beats_own(valid_files):
+    "PGD through the CNN averaged with `cnn_ce` leaves the CNN far less accurate at ε = 2/255 than PGD on its own (masked) gradient."
+    from catdog.attacks import EnsemblePath
+    x, y, _, _ = _sample(valid_files)
+    net = catdog.load_model()
+    own = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10)[0]['accuracy']
+    borrowed = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10, via=EnsemblePath([net, catdog.load_model('cnn_ce')]))[0]['accuracy']
+    assert borrowed <= own - 0.15, (own, borrowed)
