@@ -158,11 +158,11 @@ def test_unsmoothed_twin(valid_files):
     "`cnn_ce`, the CNN fine-tuned without label smoothing, is as accurate with log-odds at least twice as large: what the attack borrows."
     from catdog.attacks import log_odds
     _, _, xt, yt = _sample(valid_files)
-    med = {}
+    med, acc = {}, {}
     for name in ('cnn', 'cnn_ce'):
         with torch.no_grad(): lo = log_odds(PredictPath(catdog.load_model(name), quantise=False)(xt), yt)
-        assert float((lo < 0).float().mean()) >= 0.9, name
-        med[name] = float(lo.abs().median())
+        acc[name], med[name] = float((lo < 0).float().mean()), float(lo.abs().median())
+    assert min(acc.values()) >= 0.85 and abs(acc['cnn_ce'] - acc['cnn']) <= 0.05 + 1e-6, acc   # within two of the 40 photos
     assert med['cnn_ce'] > 2 * med['cnn'], med
     card = catdog.model_card('cnn_ce')
     assert card['finetuned_from'] == 'cnn' and 'no label smoothing' in card['loss'] and 'surrogate' in card['purpose']
