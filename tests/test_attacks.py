@@ -15,6 +15,15 @@ def _diff(a, b) -> int:
     return int(np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int)).max())
 
 
+def _sample(valid_files, n: int = 40):
+    "`n` validation photos spread over the split (cats and dogs) at the network's 128 px, as a tensor, with their labels."
+    from catdog.image import load_square
+    from catdog.attacks import to_tensor_batch
+    files = valid_files[::len(valid_files) // n][:n]
+    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    return x, y, to_tensor_batch(x), torch.as_tensor(y)
+
+
 # Validation photos (never trained on) that the shipped CNN classifies correctly and that the attack flips at ε = 2/255.
 # Not every photo can be flipped at that ε (see the bar in nbs/02_adversarial), so the set is fixed by name.
 FOOLABLE = {'cat': ['cat.10032.jpg', 'cat.10113.jpg'], 'dog': ['dog.10212.jpg', 'dog.10227.jpg']}
@@ -109,9 +118,7 @@ def test_bad_input_raises(tmp_path):
 
 def test_curves_run_in_ci_time(valid_files):
     "FGSM and PGD accuracy curves on 8 images run in seconds; attacked accuracy never exceeds clean accuracy."
-    from catdog.image import load_square
-    files = valid_files[::250][:8]
-    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    x, y, _, _ = _sample(valid_files, 8)
     t0 = time.perf_counter()
     rows = robustness_curve(catdog.load_model(), x, y, eps=(0, 2/255), steps=3)
     assert time.perf_counter() - t0 < 30 and len(rows) == 4
@@ -135,23 +142,12 @@ def test_ensemble_of_one_is_the_predict_path(photo):
 
 def test_curve_via_own_path_is_the_plain_curve(valid_files):
     "Attacking through `via=PredictPath(net)` (float pixels) is the plain curve; through another model it is judged by `net` all the same."
-    from catdog.image import load_square
-    files = valid_files[::400][:5]
-    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    x, y, _, _ = _sample(valid_files, 5)
     net = catdog.load_model()
     plain = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=3)
     assert robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=3, via=PredictPath(net, quantise=False)) == plain
     other = robustness_curve(net, x, y, eps=(0,), kinds=('pgd',), steps=3, via=PredictPath(catdog.load_model('student'), quantise=False))
     assert other[0]['accuracy'] == robustness_curve(net, x, y, eps=(0,), kinds=('pgd',), steps=3)[0]['accuracy']   # ε = 0: net's own clean accuracy
-
-
-def _sample(valid_files, n: int = 40):
-    "`n` validation photos spread over the split (cats and dogs) at the network's 128 px, as a tensor, with their labels."
-    from catdog.image import load_square
-    from catdog.attacks import to_tensor_batch
-    files = valid_files[::len(valid_files) // n][:n]
-    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
-    return x, y, to_tensor_batch(x), torch.as_tensor(y)
 
 
 def test_unsmoothed_twin(valid_files):
