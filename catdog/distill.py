@@ -10,6 +10,7 @@ from fastai.vision.all import *
 from .models import *
 from pathlib import Path
 from .noise import Corrupt, MIXTURE, annotate_card
+from .train import bf16_fast
 
 # %% auto #0
 __all__ = ['STUDENT_WIDTH', 'student_config', 'distill_loss', 'KnowledgeDistillation', 'train_student']
@@ -42,7 +43,7 @@ class KnowledgeDistillation(Callback):
 
     def before_batch(self):
         "Run the teacher on the clean batch; optionally corrupt the student's copy."
-        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16_fast()):
             self.t_logits = self.teacher(self.xb[0]).float()
         if self.student_tfm is not None:  # fastai transforms dispatch on type: a plain tensor would pass through unchanged
             x = self.xb[0]

@@ -14,8 +14,9 @@ from .data import *
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'receptive_field', 'BF16', 'rng_states', 'set_rng_states', 'EpochCheckpoint', 'predict_arrays',
-           'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'ablation_config', 'ablate', 'train_speed']
+__all__ = ['ABLATIONS', 'receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'EpochCheckpoint',
+           'predict_arrays', 'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'ablation_config',
+           'ablate', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -30,12 +31,22 @@ def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
     return rows
 
 # %% ../nbs/01_cnn.ipynb #c010
+def bf16_fast() -> bool:
+    "Whether bf16 autocast pays on this CPU: `$CATDOG_BF16` (`1`/`0`) if set, else whether the CPU has native bf16 instructions."
+    if (v := os.environ.get('CATDOG_BF16')) is not None: return v.strip().lower() not in ('0', '', 'false', 'no')
+    try: flags = Path('/proc/cpuinfo').read_text()   # Linux; elsewhere assume emulation
+    except OSError: return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+
 class BF16(Callback):
-    "Mixed precision on the CPU: forward pass and loss under `torch.autocast('cpu', bfloat16)`, weights stay float32."
+    "Mixed precision on the CPU where it pays: forward pass and loss under `torch.autocast('cpu', bfloat16)`, weights stay float32."
     order = 10
+    def __init__(self, enabled: bool | None = None):
+        "`enabled=None` decides by `bf16_fast()`; when off, every hook is a no-op."
+        self.enabled = bf16_fast() if enabled is None else enabled
     def before_batch(self):
-        "Enter bf16 autocast for the forward pass."
-        self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
+        "Enter bf16 autocast for the forward pass (a disabled autocast when bf16 is off)."
+        self.autocast = torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.enabled); self.autocast.__enter__()
     def after_pred(self):
         "Hand float32 predictions to the loss."
         self.learn.pred = self.pred.float()
@@ -170,7 +181,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
                      train_images=int((~valid).sum()), epochs=epochs, lr=lr, wd=wd, bs=bs, seed=seed,
                      train_minutes=round(minutes, 1), data='Kaggle dogs-vs-cats train.zip (22,500 images at 200×200)',
                      split=f'{N_VALID} validation images: seeded permutation (seed {SEED}) of sorted file names',
-                     machine=f'{os.cpu_count()}-core CPU, torch {torch.__version__}, bf16 autocast',
+                     machine=f"{os.cpu_count()}-core CPU, torch {torch.__version__}, {'bf16 autocast' if bf16_fast() else 'float32'}",
                      recipe=f'python -m catdog.train --name {name} --epochs {epochs}')
         if (run/'history.csv').exists(): Path(out, f'{name}_history.csv').write_text((run/'history.csv').read_text())
     return learn
@@ -221,11 +232,11 @@ def ablate(variants: dict = ABLATIONS, epochs: int = 5, n_train: int = 6000, des
 
 # %% ../nbs/01_cnn.ipynb #c026
 def train_speed(cfg: NetConfig, bs: int = 64, steps: int = 6) -> float:
-    "Training images per second of `CatDogNet(cfg)` on this CPU (bf16 autocast, channels-last, random batches)."
+    "Training images per second of `CatDogNet(cfg)` on this CPU (bf16 autocast where `bf16_fast`, channels-last, random batches)."
     m = CatDogNet(cfg).to(memory_format=torch.channels_last).train(); opt = torch.optim.AdamW(m.parameters(), 1e-3)
     x = torch.rand(bs, 3, cfg.size, cfg.size).contiguous(memory_format=torch.channels_last); y = torch.randint(0, 2, (bs,))
     for i in range(steps + 2):
         if i == 2: t0 = time.perf_counter()  # two warm-up steps
-        with torch.autocast('cpu', dtype=torch.bfloat16): loss = F.cross_entropy(m(x).float(), y)
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16_fast()): loss = F.cross_entropy(m(x).float(), y)
         opt.zero_grad(); loss.backward(); opt.step()
     return bs * steps / (time.perf_counter() - t0)
