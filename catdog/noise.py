@@ -15,7 +15,7 @@ import pandas as pd
 __all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
            'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
            'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
-           'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate', 'motion_blur']
+           'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate', 'motion_blur', 'sigma_draws', 'draw_summary']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -228,3 +228,15 @@ UNNAMED = {  # corruptions from outside the issue's list: an honest test of tran
     'motion_blur': (3, 5, 9, 13, 19),             # streak length in pixels
 }
 CORRUPTIONS.update(laplace=laplace_noise, correlated=correlated_noise, pixelate=pixelate, motion_blur=motion_blur)
+
+# %% ../nbs/03_noise.ipynb #c061a
+def sigma_draws(model: nn.Module, x: np.ndarray, y: np.ndarray, sigmas=(0.3, 0.5), draws: int = 3) -> pd.DataFrame:
+    "Accuracy of `model` on images `x` (labels `y`): clean once, and at each Gaussian σ of `sigmas` under `draws` independent noise draws."
+    return pd.DataFrame([dict(sigma=sg, draw=d, images=len(y), accuracy=noisy_accuracy(model, x, y, 'gaussian' if sg else None, sg or None, seed=10_000 * d))
+                         for sg in (0, *sigmas) for d in ((0,) if sg == 0 else range(draws))])
+
+def draw_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    "Per σ of `sigma_draws` rows: number of draws, mean accuracy, lowest and highest draw, and the binomial standard error of the mean."
+    s = rows.groupby('sigma').agg(draws=('draw', 'size'), images=('images', 'first'), mean=('accuracy', 'mean'), lowest=('accuracy', 'min'), highest=('accuracy', 'max'))
+    s['standard error'] = np.sqrt(s['mean'] * (1 - s['mean']) / (s.images * s.draws))
+    return s
