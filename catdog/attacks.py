@@ -14,8 +14,8 @@ from . import CLASSES, load_model, predict
 
 # %% auto #0
 __all__ = ['TRIES', 'SURROGATES', 'EPS', 'eps_levels', 'to_tensor', 'to_image', 'tta_log_probs', 'PredictPath', 'log_odds',
-           'attack', 'EnsemblePath', 'adversarial_example', 'show_attack', 'to_tensor_batch', 'robustness_curve',
-           'fooling_rate', 'adversarial_finetune']
+           'attack', 'EnsemblePath', 'ViewsPath', 'capped_margins', 'adversarial_example', 'show_attack',
+           'to_tensor_batch', 'robustness_curve', 'fooling_rate', 'adversarial_finetune']
 
 # %% ../nbs/02_adversarial.ipynb #c006
 def eps_levels(eps: float) -> int:
@@ -52,12 +52,15 @@ class PredictPath(nn.Module):
         "Wrap `net`; with `quantise=False` the resized image stays float (for attacks on float pixels)."
         super().__init__(); self.net, self.quantise = net, quantise
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "B×2 log-probabilities for B×3×H×W 0–1 pixels at any resolution."
+    def net_input(self, x: torch.Tensor) -> torch.Tensor:
+        "B×3×H×W 0–1 pixels at any resolution → what `net` sees: resized to its size (antialiased bilinear, as Pillow), optionally 8-bit."
         s = self.net.cfg.size
         if x.shape[-2:] != (s, s): x = F.interpolate(x, size=(s, s), mode='bilinear', antialias=True, align_corners=False)
-        if self.quantise: x = x + ((x * 255).round() / 255 - x).detach()
-        return tta_log_probs(self.net, x)
+        return x + ((x * 255).round() / 255 - x).detach() if self.quantise else x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "B×2 log-probabilities for B×3×H×W 0–1 pixels at any resolution."
+        return tta_log_probs(self.net, self.net_input(x))
 
 # %% ../nbs/02_adversarial.ipynb #c015
 def log_odds(logp: torch.Tensor, # B×2 log-probabilities
@@ -89,7 +92,7 @@ def attack(model: nn.Module,     # maps B×3×H×W 0–1 pixels to what `loss` t
         return a.perturb(x, eps, step_size or 2.5 * eps / steps, steps, y, targeted=targeted, random_start=random_start)
 
 # %% ../nbs/02_adversarial.ipynb #c022
-TRIES = 3  # attempts before giving up (steps doubling, random start after the first)
+TRIES = 4  # attempts before giving up (random start after the first; see `adversarial_example`)
 SURROGATES = ('cnn_ce',)  # shipped models whose gradients the tries after the first add to the model's own (see "Whose gradient?")
 
 class EnsemblePath(nn.Module):
@@ -101,6 +104,22 @@ class EnsemblePath(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "B×2 log-probabilities averaged over the models."
         return torch.stack([p(x) for p in self.paths]).mean(0)
+
+class ViewsPath(EnsemblePath):
+    "Like `EnsemblePath`, but each model's two flip views stay separate: B×(2·models)×2 log-probabilities."
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Log-softmax of every model on the image and on its mirror, stacked on dimension 1."
+        outs = []
+        for p in self.paths:
+            i = p.net_input(x); outs += [p.net(i).log_softmax(1), p.net(i.flip(3)).log_softmax(1)]
+        return torch.stack(outs, 1)
+
+def capped_margins(cap: float = 1., targeted: bool = False):
+    "A loss for `attack` on `ViewsPath` outputs: the sum of every view's log-odds, each capped at ±`cap`, so a fooled view stops pulling."
+    def loss(out: torch.Tensor, y) -> torch.Tensor:
+        "Per image: Σ over models and views of log-odds(`y`), capped (above for untargeted, below for targeted attacks)."
+        return sum(log_odds(out[:, j], y).clamp(**({'min': -cap} if targeted else {'max': cap})) for j in range(out.shape[1]))
+    return loss
 
 def _net(model: str | nn.Module | None) -> CatDogNet:
     "A network from a shipped model name (None: the default) or the module itself."
@@ -127,10 +146,12 @@ def adversarial_example(image: ImageLike, # a path, PIL image or H×W×3 uint8 a
     y = CLASSES.index(target) if target else int(_predict_log_probs(net, img).argmax())
     sign, best, best_score = (-1 if target else 1), img, -math.inf  # score > 0: `predict` is fooled
     others = [n for n in map(_net, surrogates) if n is not net]   # the model itself is already in the ensemble
-    for t in range(TRIES):  # first the model's own gradient, then (if any) its gradient averaged with the surrogates'
-        borrow = bool(t and others)   # borrowed tries take steps of ε/4: PGD's default 2.5·ε/steps is too fine to climb out of the flat region
-        path = EnsemblePath([net, *others]) if borrow else PredictPath(net)
-        xa = attack(path, x, y, eps, 'pgd', steps * 2**t, step_size=eps / 4 if borrow else None, targeted=bool(target), random_start=t > 0)
+    for t in range(TRIES):  # 1: own gradient; 2, 3: gradient averaged with the surrogates'; 4: every view of every model, capped
+        borrow, last = bool(t and others), t == TRIES - 1
+        path = ViewsPath([net, *others]) if last else EnsemblePath([net, *others]) if borrow else PredictPath(net)
+        loss = capped_margins(1., bool(target)) if last else log_odds
+        step = eps / 4 if borrow or last else None   # PGD's default 2.5·ε/steps is too fine to leave the flat region
+        xa = attack(path, x, y, eps, 'pgd', steps * 2**min(t, 2), step_size=step, targeted=bool(target), random_start=t > 0, loss=loss)
         out = to_image(xa, x, k)
         score = sign * float(log_odds(_predict_log_probs(net, out)[None], y))
         if score > best_score: best, best_score = out, score

@@ -172,3 +172,45 @@ def test_borrowed_gradient_beats_own(valid_files):
     own = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10)[0]['accuracy']
     borrowed = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10, via=EnsemblePath([net, catdog.load_model('cnn_ce')]))[0]['accuracy']
     assert borrowed <= own - 0.15, (own, borrowed)
+
+
+def test_views_path_is_the_predict_path_split_by_view(photo):
+    "`ViewsPath` keeps each model's two flip views apart; averaged in probability, one model's views give its `PredictPath`."
+    from catdog.attacks import ViewsPath
+    net, ce = catdog.load_model(), catdog.load_model('cnn_ce')
+    x = to_tensor(catdog.open_image(photo))
+    with torch.no_grad(): v, v2 = ViewsPath([net])(x), ViewsPath([net, ce])(x)
+    assert v.shape == (1, 2, 2) and v2.shape == (1, 4, 2)
+    torch.testing.assert_close(v.exp().mean(1).log(), PredictPath(net)(x), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(v2[:, :2], v)
+
+
+def test_capped_margins():
+    "The capped loss sums every view's log-odds, each capped at ±cap (a fooled view stops pulling: no gradient through it)."
+    from catdog.attacks import capped_margins, log_odds
+    lp = torch.tensor([[[-0.1, -2.4], [-3.0, -0.05]]]).log_softmax(2).requires_grad_()   # view 1 says cat, view 2 says dog
+    lo = [float(log_odds(lp[:, j], 0)) for j in range(2)]
+    assert lo[0] < 0 < 1 < lo[1]
+    loss = capped_margins(1.)(lp, 0); assert abs(float(loss) - (lo[0] + 1)) < 1e-6
+    loss.sum().backward(); assert lp.grad[0, 1].abs().sum() == 0 and lp.grad[0, 0].abs().sum() > 0
+    assert abs(float(capped_margins(1., targeted=True)(lp, 1)) - (-lo[0] - 1)) < 1e-6   # target dog: view 2 already there
+
+
+# Validation photos (not used by the bar of 02_adversarial) on which PGD through the averaged (flip-TTA) log-odds of the CNN and
+# `cnn_ce` stalls just short of flipping the CNN at ε = 2/255: one view fooled, the other not (see `adversarial_example`).
+NEAR_MISSES = ['cat.1020.jpg', 'cat.10503.jpg', 'dog.10531.jpg', 'dog.10608.jpg', 'dog.11098.jpg']
+
+
+def test_capped_views_flip_where_the_averaged_loss_stalls(valid_files):
+    "On the near misses, 40 PGD steps on the per-view capped loss flip more photos (judged by `predict`'s path) than on the average."
+    from catdog.attacks import EnsemblePath, ViewsPath, attack, capped_margins, log_odds, to_image, _predict_log_probs
+    by_name = {f.name: f for f in valid_files}
+    net, ce = catdog.load_model(), catdog.load_model('cnn_ce')
+    flips = {'averaged': 0, 'views': 0}
+    torch.manual_seed(1)
+    for name in NEAR_MISSES:
+        img = catdog.open_image(by_name[name]); y = int(name.startswith('dog')); x = to_tensor(img)
+        for kind, path, loss in (('averaged', EnsemblePath([net, ce]), log_odds), ('views', ViewsPath([net, ce]), capped_margins(1.))):
+            xa = attack(path, x, y, 2/255, 'pgd', 40, step_size=0.5/255, random_start=True, loss=loss)
+            flips[kind] += float(log_odds(_predict_log_probs(net, to_image(xa, x, 2))[None], y)) > 0
+    assert flips['views'] >= 3 and flips['views'] >= flips['averaged'] + 2, flips

@@ -4,7 +4,7 @@ The bar measures 50 cats + 50 dogs of the *held* half of the validation split. T
 other half (the 1,000-image sample of the accuracy curves) that `predict` classifies correctly, and reports at ε = 2/255
 (1) `fooling_rate` exactly as the bar computes it (8-bit PNG saved, reloaded, judged by `predict`), and
 (2) a 100-step PGD batch attack through `EnsemblePath([cnn, cnn_ce])` in steps of ε/4, each photo rounded to 8 bits and judged
-the same way: a stronger attack than the function's three tries, to tell a hard set of photos from a weak function.
+the same way: a longer attack than any of the function's tries, to tell a hard set of photos from a weak function.
 
     python tools/attack_other_half.py      # about 5 minutes on the 2-core CPU
 """
