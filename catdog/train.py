@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_cnn.ipynb #c003
 from __future__ import annotations
-import json, os, random, subprocess, time
+import functools, json, os, random, subprocess, time
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.vision.all import *
@@ -31,12 +31,17 @@ def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
     return rows
 
 # %% ../nbs/01_cnn.ipynb #c010
+@functools.cache
+def _cpu_has_bf16() -> bool:
+    "Whether the CPU flags list native bf16 instructions (AVX-512 BF16 or AMX); read once. Linux only: elsewhere, assume emulation."
+    try: flags = Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+
 def bf16_fast() -> bool:
     "Whether bf16 autocast pays on this CPU: `$CATDOG_BF16` (`1`/`0`) if set, else whether the CPU has native bf16 instructions."
     if (v := os.environ.get('CATDOG_BF16')) is not None: return v.strip().lower() not in ('0', '', 'false', 'no')
-    try: flags = Path('/proc/cpuinfo').read_text()   # Linux; elsewhere assume emulation
-    except OSError: return False
-    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+    return _cpu_has_bf16()
 
 class BF16(Callback):
     "Mixed precision on the CPU where it pays: forward pass and loss under `torch.autocast('cpu', bfloat16)`, weights stay float32."

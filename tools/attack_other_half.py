@@ -14,13 +14,18 @@ from catdog.attacks import EnsemblePath, attack, fooling_rate, to_image, to_tens
 from catdog.data import cached_images, find_images, valid_mask
 
 
-def main():
-    "Pick the photos, run both measurements, print one line each."
+def curve_half_photos() -> list:
+    "The first 50 cats and 50 dogs of the curve half of the validation split that `predict` classifies correctly."
     files = find_images(); val = [f for f, v in zip(files, valid_mask([f.name for f in files])) if v]
     imgs = cached_images(128); vidx = np.flatnonzero(valid_mask(imgs.names))
     curve = {imgs.names[i] for i in np.random.RandomState(0).choice(vidx, 1000, replace=False)}   # as in 02_adversarial
     half = [f for f in val if f.name in curve]
-    photos = [f for c in ('cat', 'dog') for f in [f for f in half if f.name.startswith(c) and catdog.predict(f)[0] == c][:50]]
+    return [f for c in ('cat', 'dog') for f in [f for f in half if f.name.startswith(c) and catdog.predict(f)[0] == c][:50]]
+
+
+def main():
+    "Pick the photos, run both measurements, print one line each."
+    photos = curve_half_photos()
     torch.manual_seed(0)
     r = fooling_rate(photos, 2/255)
     print(f"adversarial_example: fools predict on {r['fooled']} of {r['images']} photos (median {r['seconds_median']:.2f} s)", flush=True)
