@@ -97,6 +97,7 @@ class Corrupt(RandTransform):
                  p: float = 1.,                         # probability that an image is corrupted
                  draw: float | None = None,             # fixed level (then also applied to validation)
                  seed: int | None = None):              # seed the noise (deterministic transform)
+        "Corrupt with `kinds` (a random kind and level per image) with probability `p`; `draw` fixes the level, `seed` the noise."
         super().__init__(p=1.)
         if isinstance(kinds, str): kinds = {kinds: (min(SEVERITIES[kinds]), max(SEVERITIES[kinds]))}
         self.kinds, self.pi, self.draw, self.seed = kinds, p, draw, seed

@@ -84,6 +84,7 @@ class EpochCheckpoint(Callback):
     "After each epoch save model, optimiser and random states (`path`.pth, `path`.rng.json), then the epoch count (`path`.json); with `resume`, continue exactly."
     order, run_valid = 90, False
     def __init__(self, path: Path, resume: bool = False):
+        "Checkpoint files start with `path`; with `resume`, start after the last saved epoch."
         self.path = Path(path)
         done = Path(f"{path}.json")
         self.start = json.loads(done.read_text())['epochs_done'] if resume and done.exists() else 0  # epochs already trained

@@ -21,7 +21,9 @@ from catdog.image import load_square
 
 class DiversePath(nn.Module):
     "A random crop (side ≥ `lo` of the image) before `path` on every call: input diversity for transfer attacks."
-    def __init__(self, path: nn.Module, lo: float = 0.9): super().__init__(); self.path, self.lo = path, lo
+    def __init__(self, path: nn.Module, lo: float = 0.9):
+        "Wrap `path`; crops keep at least `lo` of each side."
+        super().__init__(); self.path, self.lo = path, lo
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "`path` of a random crop of `x`."
@@ -32,7 +34,9 @@ class DiversePath(nn.Module):
 
 class BlockPath(nn.Module):
     "`path` of `ref` plus the perturbation averaged over b×b blocks: changes that survive the antialiased resize."
-    def __init__(self, path: nn.Module, ref: torch.Tensor, b: int = 2): super().__init__(); self.path, self.ref, self.b = path, ref, b
+    def __init__(self, path: nn.Module, ref: torch.Tensor, b: int = 2):
+        "Wrap `path` around the original image `ref` with `b`×`b` blocks."
+        super().__init__(); self.path, self.ref, self.b = path, ref, b
 
     def smooth(self, x: torch.Tensor) -> torch.Tensor:
         "`ref` + block-constant version of `x − ref`."
