@@ -94,6 +94,7 @@ def predict(image: ImageLike,   # path (str or Path), PIL image, or H×W×3 uint
 class Predictions(list):
     "A list of (label, probability) tuples, `None` where an input failed; `errors` maps those indices to the cause."
     def __init__(self, items=(), errors: dict | None = None):
+        "The results `items` in input order, and `errors`: index → the cause of each failure."
         super().__init__(items); self.errors = errors or {}
 
 # %% ../nbs/06_predict.ipynb #c014

@@ -16,6 +16,7 @@ __all__ = ['SKIPPED_CELLS', 'KATEX_CDN', 'KATEX_DEB', 'CliError', 'Bar', 'cmd_pr
 class CliError(Exception):
     "An expected failure of a sub-command: printed as one line on stderr, then exit with `code` (1: bad file or data, 2: bad argument)."
     def __init__(self, message: str, code: int = 1):
+        "The one-line `message` for stderr and the exit `code`."
         super().__init__(message); self.code = code
 
 def _existing(path: str | Path, what: str = 'file') -> Path:
@@ -53,6 +54,7 @@ def _positive(s: str) -> int:
 class Bar:
     "A one-line text progress bar on stderr: `Bar(total, 'predict')`, then `update(n)` and `close()`."
     def __init__(self, total: int, label: str = '', enabled: bool = True, width: int = 30):
+        "A bar of `width` characters for `total` items, titled `label`; `enabled=False` draws nothing."
         self.total, self.label, self.enabled, self.width, self.n, self.t0, self.drawn = max(total, 1), label, enabled, width, 0, time.time(), 0.
     def update(self, n: int = 1):
         "Advance by `n` items and redraw (at most ten times a second, and at the end)."
@@ -431,6 +433,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "argparse's help with defaults shown, except where the default is None or False (nothing to say)."
     def _get_help_string(self, action):
+        "The help of `action`, with its default appended only when there is one worth showing."
         return action.help if action.default in (None, False) else super()._get_help_string(action)
 
 def parser() -> argparse.ArgumentParser:

@@ -70,7 +70,9 @@ class CachedImages:
     y: np.ndarray
     names: list
     bad: list = field(default_factory=list)
-    def __len__(self): return len(self.y)
+    def __len__(self):
+        "Number of images."
+        return len(self.y)
     @property
     def size(self) -> int:
         "Side of the cached squares in pixels."
@@ -113,7 +115,9 @@ def valid_mask(names: list, n_valid: int = N_VALID, seed: int = SEED) -> np.ndar
 class ResizeBatch(Transform):
     "Resize a batch of `TensorImage`s to `size`×`size` (antialiased bilinear, like Pillow's resize)."
     order = 20  # after IntToFloatTensor (10) and noise (15), before fastai's augmentations (30+)
-    def __init__(self, size: int): self.size = size
+    def __init__(self, size: int):
+        "Resize to `size`×`size` pixels."
+        self.size = size
     def encodes(self, x: TensorImage) -> TensorImage:
         "The resized batch."
         return F.interpolate(x, size=(self.size, self.size), mode='bilinear', antialias=True, align_corners=False)

@@ -33,6 +33,7 @@ class KnowledgeDistillation(Callback):
     "Train the learner's model to match a frozen `teacher` (soft targets at temperature `T`, weight `alpha`)."
     order, run_valid = 20, False
     def __init__(self, teacher: nn.Module, T: float = 4., alpha: float = 0.7, student_tfm=None, loss=distill_loss):
+        "Distil from `teacher` at temperature `T` with weight `alpha` on the soft loss; `student_tfm` corrupts only the student's batch; `loss` combines the two."
         store_attr('T,alpha,student_tfm,loss')
         self.teacher = teacher.eval()
         for p in self.teacher.parameters(): p.requires_grad_(False)

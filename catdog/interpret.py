@@ -51,6 +51,7 @@ def blend(a: ImageLike, b: ImageLike, alpha: float = 0.5) -> np.ndarray:
 class LogOdds(nn.Module):
     "Wrap a two-class model: output `i` becomes logit_i − logit_other, the log-odds of class `i` against the other."
     def __init__(self, net: nn.Module):
+        "Wrap the two-logit model `net`."
         super().__init__(); self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

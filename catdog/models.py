@@ -42,6 +42,7 @@ def conv_bn(ci: int, co: int, stride: int = 1, relu: bool = True) -> nn.Sequenti
 class ResBlock(nn.Module):
     "Two 3×3 conv-bn layers plus a shortcut (`residual=False` drops the shortcut: a plain VGG block)."
     def __init__(self, ci: int, co: int, stride: int = 1, residual: bool = True):
+        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling and a 1×1 conv-bn where the shape changes (none if not `residual`)."
         super().__init__()
         self.convs = nn.Sequential(conv_bn(ci, co, stride), conv_bn(co, co, relu=False))
         nn.init.zeros_(self.convs[-1][1].weight) if residual else None  # identity at init
@@ -59,6 +60,7 @@ class ResBlock(nn.Module):
 class CatDogNet(nn.Module):
     "A residual CNN for cats vs dogs: 0–1 RGB pixels (any size) in, two logits (cat, dog) out."
     def __init__(self, cfg: NetConfig = NetConfig()):
+        "Build the network that `cfg` describes."
         super().__init__()
         self.cfg = cfg
         self.register_buffer('mean', torch.tensor(cfg.mean).view(1, 3, 1, 1))

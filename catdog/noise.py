@@ -12,10 +12,11 @@ from fastai.vision.all import RandTransform, TensorImage
 import pandas as pd
 
 # %% auto #0
-__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
-           'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
-           'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
-           'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate', 'motion_blur', 'sigma_draws', 'draw_summary']
+__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'HEAVY', 'HEAVY_WEIGHTS', 'gaussian_noise',
+           'speckle_noise', 'uniform_noise', 'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8',
+           'corrupt', 'corrupt_image', 'Corrupt', 'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve',
+           'annotate_card', 'finetune_robust', 'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate',
+           'motion_blur', 'sigma_draws', 'draw_summary']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -96,19 +97,23 @@ class Corrupt(RandTransform):
     def __init__(self, kinds: str | dict = 'gaussian', # one kind, or {kind: (low, high) level range}
                  p: float = 1.,                         # probability that an image is corrupted
                  draw: float | None = None,             # fixed level (then also applied to validation)
-                 seed: int | None = None):              # seed the noise (deterministic transform)
-        "Corrupt with `kinds` (a random kind and level per image) with probability `p`; `draw` fixes the level, `seed` the noise."
+                 seed: int | None = None,               # seed the noise (deterministic transform)
+                 weights: dict | None = None):          # {kind: relative odds} of the kind draw (None: uniform; a kind left out weighs 1)
+        "Corrupt with `kinds` (a random kind and level per image) with probability `p`; `draw` fixes the level, `seed` the noise, `weights` the odds of each kind."
         super().__init__(p=1.)
         if isinstance(kinds, str): kinds = {kinds: (min(SEVERITIES[kinds]), max(SEVERITIES[kinds]))}
-        self.kinds, self.pi, self.draw, self.seed = kinds, p, draw, seed
+        if weights is not None and (set(weights) - set(kinds) or min(weights.values()) < 0 or sum(weights.values()) <= 0):
+            raise ValueError(f"weights {weights} must be non-negative, not all zero, and name only kinds of {list(kinds)}")
+        self.kinds, self.pi, self.draw, self.seed, self.weights = kinds, p, draw, seed, weights
         self.split_idx = None if draw is not None else 0
 
     def encodes(self, x: TensorImage) -> TensorImage:
-        "Corrupt each selected image with a kind chosen uniformly and a level from its range."
+        "Corrupt each selected image with a kind drawn by `weights` (uniformly by default) and a level from its range."
         g = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
         out, names = x.clone(), list(self.kinds)
         hit = torch.rand(len(x), generator=g) < self.pi
-        kind_of = torch.randint(len(names), (len(x),), generator=g)
+        if self.weights is None: kind_of = torch.randint(len(names), (len(x),), generator=g)
+        else: kind_of = torch.multinomial(torch.tensor([float(self.weights.get(n, 1.)) for n in names]), len(x), replacement=True, generator=g)
         for k, name in enumerate(names):
             idx = torch.nonzero(hit & (kind_of == k)).flatten()
             if len(idx) == 0: continue
@@ -172,14 +177,17 @@ def annotate_card(path, **fields) -> dict | None:
     c = {**json.loads(card.read_text()), **fields}
     card.write_text(json.dumps(c, indent=2) + '\n'); return c
 
-def finetune_robust(name: str, kinds: dict, epochs: int = 4, lr: float = 1e-3, p: float = 0.5, base: str = 'cnn', **kw):
-    "Fine-tune shipped model `base` with `Corrupt(kinds, p)` at the stored 200 px resolution; ship as `name`."
+def finetune_robust(name: str, kinds: dict, epochs: int = 4, lr: float = 1e-3, p: float = 0.5, base: str = 'cnn',
+                    weights: dict | None = None, **kw):
+    "Fine-tune shipped model `base` with `Corrupt(kinds, p, weights=weights)` at the stored 200 px resolution; ship as `name`."
     src = load_model(base); net = CatDogNet(src.cfg); net.load_state_dict(src.state_dict())
     learn = train_cnn(src.cfg, epochs=epochs, lr=lr, name=name, model=net, stored_size=200,
-                      pre_tfms=[Corrupt(kinds, p=p)], **kw)
+                      pre_tfms=[Corrupt(kinds, p=p, weights=weights)], **kw)
     if kw.get('out', True):  # the card's default recipe is the from-scratch command: record the fine-tuning instead
+        extra = f", weights={weights!r}" if weights is not None else ''
         annotate_card(Path(kw.get('out') or PROJECT/'models')/f'{name}.json', base_model=base, corruptions=kinds, corrupt_p=p,
-                      recipe=f"catdog.noise.finetune_robust({name!r}, {kinds!r}, epochs={epochs}, lr={lr}, p={p}, base={base!r})")
+                      **({'corrupt_weights': weights} if weights is not None else {}),
+                      recipe=f"catdog.noise.finetune_robust({name!r}, {kinds!r}, epochs={epochs}, lr={lr}, p={p}, base={base!r}{extra})")
     return learn
 
 # %% ../nbs/03_noise.ipynb #c038
@@ -241,3 +249,7 @@ def draw_summary(rows: pd.DataFrame) -> pd.DataFrame:
     s = rows.groupby('sigma').agg(draws=('draw', 'size'), images=('images', 'first'), mean=('accuracy', 'mean'), lowest=('accuracy', 'min'), highest=('accuracy', 'max'))
     s['standard error'] = np.sqrt(s['mean'] * (1 - s['mean']) / (s.images * s.draws))
     return s
+
+# %% ../nbs/03_noise.ipynb #h01
+HEAVY = {**MIXTURE, 'gaussian': (0., 0.7)}                               # (c)'s kinds, the Gaussian range stretched to 0.7 ...
+HEAVY_WEIGHTS = {'gaussian': 2, 'salt_pepper': 1, 'blur': 1, 'jpeg': 1}   # ... and drawn twice as often as each other kind

@@ -7,7 +7,9 @@ import catdog
 
 def _huge_png(path, w=30000, h=30000):
     "A tiny PNG whose header claims w×h pixels (a decompression bomb)."
-    def chunk(kind, data): return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    def chunk(kind, data):
+        "One PNG chunk: length, type, data, CRC."
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
     ihdr = struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0)
     path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\0' * 100)) + chunk(b'IEND', b''))
 

@@ -19,7 +19,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     "A static file handler that does not log every request."
-    def log_message(self, *a): pass
+    def log_message(self, *a):
+        "Log nothing."
+        pass
 
 
 @pytest.fixture(scope='module')

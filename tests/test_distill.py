@@ -28,8 +28,12 @@ def test_loss_by_hand():
 
 class _Tiny(nn.Module):
     "A linear model on 3×4×4 inputs."
-    def __init__(self): super().__init__(); self.l = nn.Linear(48, 2)
-    def forward(self, x): return self.l(x.flatten(1))
+    def __init__(self):
+        "One linear layer, 48 inputs to 2 logits."
+        super().__init__(); self.l = nn.Linear(48, 2)
+    def forward(self, x):
+        "Logits of the flattened input."
+        return self.l(x.flatten(1))
 
 
 def test_callback_loss_and_frozen_teacher():

@@ -66,6 +66,19 @@ def test_transform_contract():
     assert mix.shape == (16, 3, 16, 16)
 
 
+def test_corrupt_weights():
+    "`weights` sets the odds of each kind (3 : 1 here), zero weight never draws a kind, and bad weights are refused by name."
+    xg = TensorImage(torch.full((4000, 3, 4, 4), 128 / 255))   # flat grey: blur changes nothing, Gaussian noise changes every image
+    changed = lambda w: (Corrupt({'gaussian': (0.2, 0.2), 'blur': (1., 1.)}, seed=0, weights=w)(xg, split_idx=0) != xg).flatten(1).any(1).float().mean().item()
+    assert abs(changed({'gaussian': 3, 'blur': 1}) - 0.75) < 0.03
+    assert abs(changed(None) - 0.5) < 0.03                      # uniform by default
+    assert changed({'gaussian': 0, 'blur': 1}) == 0
+    for bad in ({'speckle': 1}, {'gaussian': -1}, {'gaussian': 0, 'blur': 0}):
+        with pytest.raises(ValueError, match='weights'): Corrupt({'gaussian': (0, .5), 'blur': (0.5, 2)}, weights=bad)
+    from catdog.noise import HEAVY, HEAVY_WEIGHTS, MIXTURE
+    assert set(HEAVY) == set(MIXTURE) == set(HEAVY_WEIGHTS) and HEAVY['gaussian'][1] > MIXTURE['gaussian'][1]
+
+
 @pytest.mark.skipif(not (ROOT/'models'/'robust.pt').exists(), reason='robust model not shipped')
 def test_robust_model_on_noisy_validation_images(valid_files):
     "The robust model's accuracy on 400 noisy validation images (protocol of 03_noise) meets its bars."

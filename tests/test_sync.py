@@ -32,12 +32,13 @@ def test_standalone_is_generated():
 
 
 def test_docstrings_everywhere():
-    "Every public function and class of the library and of catdog.py has a docstring."
+    "Every function and class, private and dunder ones included, of the library, catdog.py, tools/ and tests/ has a docstring."
     missing = []
-    for p in list((ROOT/'catdog').glob('*.py')) + [ROOT/'catdog.py']:
+    files = [*(ROOT/'catdog').glob('*.py'), ROOT/'catdog.py', *(ROOT/'tools').glob('*.py'), *(ROOT/'tests').glob('*.py')]
+    for p in files:
         for n in ast.walk(ast.parse(p.read_text())):
-            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith('_') and not ast.get_docstring(n):
-                missing.append(f"{p.name}:{n.lineno} {n.name}")
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not ast.get_docstring(n):
+                missing.append(f"{p.relative_to(ROOT)}:{n.lineno} {n.name}")
     assert not missing, missing
 
 
