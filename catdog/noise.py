@@ -102,9 +102,11 @@ class Corrupt(RandTransform):
         "Corrupt with `kinds` (a random kind and level per image) with probability `p`; `draw` fixes the level, `seed` the noise, `weights` the odds of each kind."
         super().__init__(p=1.)
         if isinstance(kinds, str): kinds = {kinds: (min(SEVERITIES[kinds]), max(SEVERITIES[kinds]))}
-        if weights is not None and (set(weights) - set(kinds) or min(weights.values()) < 0 or sum(weights.values()) <= 0):
+        odds = None if weights is None else [float(weights.get(k, 1.)) for k in kinds]
+        if weights is not None and (set(weights) - set(kinds) or min(odds) < 0 or sum(odds) <= 0):
             raise ValueError(f"weights {weights} must be non-negative, not all zero, and name only kinds of {list(kinds)}")
         self.kinds, self.pi, self.draw, self.seed, self.weights = kinds, p, draw, seed, weights
+        self.odds = None if odds is None else torch.tensor(odds)  # one per kind, in the order of `kinds`
         self.split_idx = None if draw is not None else 0
 
     def encodes(self, x: TensorImage) -> TensorImage:
@@ -112,8 +114,8 @@ class Corrupt(RandTransform):
         g = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
         out, names = x.clone(), list(self.kinds)
         hit = torch.rand(len(x), generator=g) < self.pi
-        if self.weights is None: kind_of = torch.randint(len(names), (len(x),), generator=g)
-        else: kind_of = torch.multinomial(torch.tensor([float(self.weights.get(n, 1.)) for n in names]), len(x), replacement=True, generator=g)
+        if self.odds is None: kind_of = torch.randint(len(names), (len(x),), generator=g)
+        else: kind_of = torch.multinomial(self.odds, len(x), replacement=True, generator=g)
         for k, name in enumerate(names):
             idx = torch.nonzero(hit & (kind_of == k)).flatten()
             if len(idx) == 0: continue

@@ -73,6 +73,7 @@ def test_corrupt_weights():
     assert abs(changed({'gaussian': 3, 'blur': 1}) - 0.75) < 0.03
     assert abs(changed(None) - 0.5) < 0.03                      # uniform by default
     assert changed({'gaussian': 0, 'blur': 1}) == 0
+    assert changed({'gaussian': 0}) == 0                        # a kind left out weighs 1: blur alone is drawn
     for bad in ({'speckle': 1}, {'gaussian': -1}, {'gaussian': 0, 'blur': 0}):
         with pytest.raises(ValueError, match='weights'): Corrupt({'gaussian': (0, .5), 'blur': (0.5, 2)}, weights=bad)
     from catdog.noise import HEAVY, HEAVY_WEIGHTS, MIXTURE
