@@ -42,13 +42,13 @@ def conv_bn(ci: int, co: int, stride: int = 1, relu: bool = True) -> nn.Sequenti
 class ResBlock(nn.Module):
     "Two 3×3 conv-bn layers plus a shortcut (`residual=False` drops the shortcut: a plain VGG block)."
     def __init__(self, ci: int, co: int, stride: int = 1, residual: bool = True):
-        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling and a 1×1 conv-bn where the shape changes (none if not `residual`)."
+        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling (rounding up, like the strided conv, so any input side works) and a 1×1 conv-bn where the shape changes (none if not `residual`)."
         super().__init__()
         self.convs = nn.Sequential(conv_bn(ci, co, stride), conv_bn(co, co, relu=False))
         nn.init.zeros_(self.convs[-1][1].weight) if residual else None  # identity at init
         self.residual = residual
         self.shortcut = (nn.Identity() if ci == co and stride == 1 else
-                         nn.Sequential(nn.AvgPool2d(stride) if stride > 1 else nn.Identity(),
+                         nn.Sequential(nn.AvgPool2d(stride, ceil_mode=True) if stride > 1 else nn.Identity(),
                                        nn.Conv2d(ci, co, 1, bias=False), nn.BatchNorm2d(co))) if residual else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -74,8 +74,8 @@ class CatDogNet(nn.Module):
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ci, 2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W."
-        if x.shape[-2:] != (self.cfg.size, self.cfg.size):
+        "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W; in eval mode any H×W is resized to `cfg.size` first."
+        if not self.training and x.shape[-2:] != (self.cfg.size, self.cfg.size):  # training sees its batches as they are (progressive resizing)
             x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
         x = (x - self.mean) / self.std                 # B×3×S×S, normalised
         return self.head(self.stages(self.stem(x)))     # B×2

@@ -1,0 +1,91 @@
+"""Train a CatDogNet for photos from elsewhere: scale augmentation from the stored 200 px images, progressive resizing,
+testing above the last training size. Writes runs/NAME/ (checkpoint per epoch) and results/generalise_NAME.json.
+
+    python tools/generalise.py --name gen --epochs 40
+"""
+from __future__ import annotations
+import argparse, json, os, time
+from pathlib import Path
+import numpy as np, torch
+from fastai.vision.all import *
+from catdog.data import cached_images, valid_mask, ResizeBatch, CLASSES, PROJECT, label_of
+from catdog.models import NetConfig, CatDogNet, n_params
+from catdog.image import load_square
+from catdog.train import BF16, EpochCheckpoint, predict_arrays, save_shipped
+
+class ProgressiveSize(Callback):
+    "Set the training resolution of each epoch: `sizes[epoch]` for the affine step, 1.5× that (≤ 200) for the antialiased pre-resize."
+    order = 0
+    def __init__(self, sizes: list[int], affine, pre):
+        "`sizes`: one side per epoch; `affine`: fastai's composed affine transform; `pre`: the `ResizeBatch` before it."
+        self.sizes, self.affine, self.pre = sizes, affine, pre
+    def before_epoch(self):
+        "Resize this epoch's batches to its side."
+        s = self.sizes[min(self.epoch, len(self.sizes) - 1)]
+        self.affine.size = (s, s); self.pre.size = min(200, round(1.5 * s))
+
+def oxford(size: int, root=PROJECT.parent/'shared'/'data'/'oxford-dev'):
+    "oxford-dev decoded to `size` (as `predict` sees files): arrays, labels, breeds."
+    files = sorted(Path(root).glob('*/*.jpg'))
+    x = np.stack([load_square(f, size) for f in files])
+    y = np.array([CLASSES.index(label_of(f)) for f in files])
+    breeds = [f.stem.rsplit('_', 1)[0] for f in files]
+    return x, y, breeds
+
+def evaluate(net, sizes=(128, 144, 160)) -> dict:
+    "Validation and oxford-dev accuracy (flip TTA) with the model resizing inputs to each test side."
+    out = {}
+    cfg = net.cfg
+    for s in sizes:
+        net.cfg = NetConfig(**{**cfg.__dict__, 'size': s})
+        v = cached_images(s); m = valid_mask(v.names)
+        pv = predict_arrays(net, v.x[m]).argmax(1).numpy(); acc_v = float((pv == v.y[m]).mean())
+        x, y, _ = oxford(s); po = predict_arrays(net, x).argmax(1).numpy()
+        out[s] = dict(valid=acc_v, oxford=float((po == y).mean()), oxford_cat=float((po[y == 0] == 0).mean()),
+                      oxford_dog=float((po[y == 1] == 1).mean()))
+        print(s, out[s], flush=True)
+    net.cfg = cfg
+    return out
+
+def main():
+    "Train, evaluate, write the results file (and the model with `--ship`)."
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--name', default='gen'); ap.add_argument('--epochs', type=int, default=40)
+    ap.add_argument('--sizes', default='96:0.3,112:0.3,128:0.4', help='side:fraction of epochs, in order')
+    ap.add_argument('--test-size', type=int, default=144); ap.add_argument('--max-zoom', type=float, default=1.6)
+    ap.add_argument('--lr', type=float, default=3e-3); ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--width', type=float, default=1.0); ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--ship', default='')
+    a = ap.parse_args()
+    set_seed(a.seed, reproducible=True); torch.set_num_threads(os.cpu_count() or 2)
+    sizes = []
+    for part in a.sizes.split(','):
+        s, f = part.split(':'); sizes += [int(s)] * round(float(f) * a.epochs)
+    sizes = (sizes + [sizes[-1]] * a.epochs)[:a.epochs]
+    imgs = cached_images(200); valid = valid_mask(imgs.names)
+    pre = ResizeBatch(min(200, round(1.5 * sizes[0])))
+    augs = aug_transforms(max_rotate=10, min_zoom=1.0, max_zoom=a.max_zoom, max_lighting=0.3, max_warp=0.1,
+                          p_affine=0.85, size=sizes[0])
+    to_img = lambda i: TensorImage(torch.from_numpy(np.array(imgs.x[i])).permute(2, 0, 1))
+    db = DataBlock(blocks=(TransformBlock(type_tfms=to_img), CategoryBlock(vocab=CLASSES)),
+                   get_y=lambda i: CLASSES[imgs.y[i]], splitter=IndexSplitter(np.flatnonzero(valid)),
+                   batch_tfms=[IntToFloatTensor(), pre, *augs, Saturation(max_lighting=0.3, p=0.5)])
+    dls = db.dataloaders(range(len(imgs)), bs=64, num_workers=0)
+    cfg = NetConfig(size=a.test_size).scaled(a.width)
+    model = CatDogNet(cfg)
+    run = PROJECT/'runs'/a.name; run.mkdir(parents=True, exist_ok=True)
+    ck = EpochCheckpoint(run/'last', a.resume)
+    learn = Learner(dls, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
+                    opt_func=partial(Adam, wd=0.05), path=run,
+                    cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume)])
+    print('sizes', sizes, 'params', n_params(model), flush=True)
+    t0 = time.time()
+    with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr, start_epoch=ck.start)
+    minutes = (time.time() - t0) / 60
+    net = learn.model.eval().to(memory_format=torch.contiguous_format)
+    res = dict(name=a.name, args=vars(a), sizes=sizes, minutes=round(minutes, 1), params=n_params(net), eval=evaluate(net))
+    Path(PROJECT/'results'/f'generalise_{a.name}.json').write_text(json.dumps(res, indent=1))
+    torch.save(net.state_dict(), run/'final.pt')
+    print(json.dumps(res), flush=True)
+
+if __name__ == '__main__': main()
