@@ -255,7 +255,7 @@ def cli_main(args: argparse.Namespace) -> int:
     except OSError as e: print(f"catdog: error: {e}", file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/08_app.ipynb #c033
+# %% ../nbs/08_app.ipynb #c034
 def _seconds(f, n: int) -> list[float]:
     "Wall-clock seconds of `n` calls of `f`."
     out = []

@@ -126,10 +126,14 @@ def _tab(d, name: str):
     d.execute_script('arguments[0].click()', tab)
 
 
-def _screenshot(d, dest: Path, width: int = 900):
-    "Save the browser's view as a PNG `width` pixels wide (written under a temporary name, then renamed)."
+def _screenshot(d, dest: Path, bottom: str, width: int = 900):
+    "Save the browser's view down to the element `bottom` (CSS selector) as a PNG `width` pixels wide (written under a temporary name, then renamed)."
     from PIL import Image
+    from selenium.webdriver.common.by import By
     img = Image.open(io.BytesIO(d.get_screenshot_as_png())).convert('RGB')
+    scale = img.width / d.execute_script('return window.innerWidth')
+    r = d.find_element(By.CSS_SELECTOR, bottom).rect
+    img = img.crop((0, 0, img.width, min(img.height, round((r['y'] + r['height'] + 16) * scale))))
     img = img.resize((width, round(img.height * width / img.width)), Image.LANCZOS)
     dest.parent.mkdir(exist_ok=True)
     tmp = dest.with_suffix('.part.png'); img.save(tmp, optimize=True); os.replace(tmp, dest)
@@ -154,7 +158,7 @@ def test_page_in_browser(app_url, browser):
         _wait(d, lambda d: d.execute_script('return arguments[0].complete && arguments[0].naturalWidth > 0', img))
     time.sleep(0.5)
     assert not _severe(d), _severe(d)
-    shot = _screenshot(d, ROOT/'results'/'app.png')
+    shot = _screenshot(d, ROOT/'results'/'app.png', '#dog-map')
     assert len(shot.getcolors(1 << 24) or []) > 1000  # photos and heat maps, not a blank page
     # noise: the answers follow the slider
     _tab(d, 'Noise')
