@@ -13,20 +13,21 @@ import catdog
 from . import CLASSES, MODEL_NAMES, InvalidImageError, ImageLike, open_image, load_square, predict
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_SIDE', 'NOISE_SIZE', 'DEFAULT_LEVELS', 'ATTACK_STEPS', 'CREDIT', 'examples', 'photo', 'answers',
-           'evidence_overlay', 'predict_explain', 'noisy', 'AttackResult', 'attack', 'build', 'launch', 'add_parser',
-           'cli_main', 'bench']
+__all__ = ['EXAMPLES', 'EXAMPLE_FILES', 'MAX_SIDE', 'NOISE_SIZE', 'DEFAULT_LEVELS', 'ATTACK_STEPS', 'CREDIT', 'examples', 'photo',
+           'answers', 'evidence_overlay', 'predict_explain', 'noisy', 'AttackResult', 'attack', 'build', 'launch',
+           'add_parser', 'cli_main', 'bench']
 
 # %% ../nbs/08_app.ipynb #c006
-EXAMPLES = Path(catdog.__file__).resolve().parent/'examples'  # the example photos shipped with the package
+EXAMPLES = Path(os.environ.get('CATDOG_EXAMPLES') or Path(catdog.__file__).resolve().parents[2]/'shared'/'data'/'oxford-dev')  # where the example photos are read
+EXAMPLE_FILES = ('cat/Bengal_111.jpg', 'cat/Siamese_108.jpg', 'dog/beagle_156.jpg', 'dog/pug_104.jpg')  # four Oxford-IIIT Pet photos
 MAX_SIDE = 512       # an upload is shrunk to this longer side first, so any photo stays quick
 NOISE_SIZE = 200     # chapter 03 corrupts images at the stored 200×200 resolution
 DEFAULT_LEVELS = 4   # the attack's default ε, in 8-bit levels (4/255)
 ATTACK_STEPS = 5     # PGD steps of the attack's first try (doubled on each retry): the worst case stays near 3 s
 
 def examples() -> list[Path]:
-    "The example photos of the page (Oxford-IIIT Pet, CC BY-SA 4.0: see `catdog/examples/README.md`)."
-    return sorted(EXAMPLES.glob('*.jpg'))
+    "The example photos of the page that exist here (Oxford-IIIT Pet, CC BY-SA 4.0, credited on the page); none where the data set is absent."
+    return [EXAMPLES/f for f in EXAMPLE_FILES if (EXAMPLES/f).exists()]
 
 def _source(image) -> ImageLike:
     "What `open_image` takes, from a path, PIL image or array, or from the file payload the page sends (a dict with 'path')."
