@@ -31,7 +31,8 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['catdog', 'catdog.*']),
     include_package_data=True,
     install_requires=cfg.get('requirements', '').split(),
-    extras_require={'dev': cfg.get('dev_requirements', '').split()},
+    extras_require={'dev': cfg.get('dev_requirements', '').split(),
+                    'app': cfg.get('app_requirements', '').split()},  # `pip install catdog[app]`: the Gradio page
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -255,6 +255,7 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
     # one adversarial example, one explanation per method (default model)
     out['attack_s'] = round(_timed(lambda: adversarial_example(img, steps=1 if quick else 10))[0], 2)
     out['explain_s'] = {k: round(_timed(lambda: explain(img, method=k))[0], 2) for k in (['gradcam'] if quick else METHODS)}
+    from catdog.app import bench as app_bench; out['app'] = app_bench(quick)  # the page's three interactions (chapter 08)
     out['load_average_1min_end'] = round(os.getloadavg()[0], 2)
     return out
 
@@ -301,6 +302,9 @@ def bench_markdown(res: dict) -> str:
         s += [f"| {r['variant']} | {r['threads']} | {r['batch_img_per_s']} | {r['one_image_ms']} |" for r in res['speedups']]
     s += ['', f"`import torch` alone: {res['import_torch_s']} s. One adversarial example: {res['attack_s']} s. "
           'One explanation: ' + ', '.join(f"{k} {v} s" for k, v in res['explain_s'].items()) + '.']
+    if a := res.get('app'):
+        s += ['', f"`catdog app`, median (slowest) over {a['photos']} example photos: predict + explain {a['predict_explain_s']} s ({a['predict_explain_max_s']} s), "
+              f"a noise update {a['noise_s']} s ({a['noise_max_s']} s), an attack at ε = {a['attack_levels']}/255 {a['attack_s']} s ({a['attack_max_s']} s)."]
     return '\n'.join(s)
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -516,6 +520,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--root', default=None, help='the repository (default: found from the working folder)')
     p.add_argument('--verbose', action='store_true', help='list the cells not run for show_doc')
     p.set_defaults(func=cmd_docs)
+
+    from catdog.app import add_parser; add_parser(sub, F)  # `catdog app` (chapter 08); Gradio is imported only when it runs
     return ap
 
 # %% ../nbs/07_cli.ipynb #c031
