@@ -4,12 +4,17 @@
 
 # %% ../nbs/03_noise.ipynb #c003
 from __future__ import annotations
-import io, math, random
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import io, json, math, random
+from pathlib import Path
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image, ImageFilter
 from torchvision.transforms.functional import gaussian_blur
 from fastai.vision.all import RandTransform, TensorImage
-import pandas as pd
+from . import atomic_write, load_model, predict_arrays
+from .data import PROJECT, cached_images, valid_mask
+from .image import load_square
+from .models import CatDogNet
+from .train import train_cnn
 
 # %% auto #0
 __all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'HEAVY', 'HEAVY_WEIGHTS', 'gaussian_noise',
@@ -125,13 +130,6 @@ class Corrupt(RandTransform):
         return TensorImage(out)
 
 # %% ../nbs/03_noise.ipynb #c020
-from . import load_model
-from pathlib import Path
-from .data import PROJECT, cached_images, valid_mask
-from .image import load_square
-from .models import CatDogNet
-from .train import predict_arrays, train_cnn
-
 def median_denoise(u8: np.ndarray, size: int = 3) -> np.ndarray:
     "Median-filter each uint8 image of a batch (B×H×W×3): the test-time denoiser of remedy (b)."
     return np.stack([np.asarray(Image.fromarray(a).filter(ImageFilter.MedianFilter(size))) for a in u8])
@@ -172,12 +170,11 @@ HELD_OUT = ('speckle', 'poisson', 'uniform')                                    
 
 def annotate_card(path, **fields) -> dict | None:
     "Add or replace `fields` in the model card `path` (.json) if it exists: e.g. the true recipe of a fine-tuned model."
-    import json
-    from pathlib import Path
     card = Path(path).with_suffix('.json')
     if not card.exists(): return None
     c = {**json.loads(card.read_text()), **fields}
-    card.write_text(json.dumps(c, indent=2) + '\n'); return c
+    with atomic_write(card) as tmp: tmp.write_text(json.dumps(c, indent=2) + '\n')
+    return c
 
 def finetune_robust(name: str, kinds: dict, epochs: int = 4, lr: float = 1e-3, p: float = 0.5, base: str = 'cnn',
                     weights: dict | None = None, **kw):
