@@ -207,7 +207,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 import numpy as np, torch, torch.nn as nn
 
-__version__ = '0.1.0'  # nbdev_export writes this line from settings.ini's `version` (put_version_in_init)
+__version__ = "0.1.0"
 
 
 # %% ../nbs/06_predict.ipynb #c005

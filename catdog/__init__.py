@@ -11,7 +11,7 @@ import numpy as np, torch, torch.nn as nn
 from .image import *
 from .models import *
 
-__version__ = '0.1.0'  # nbdev_export writes this line from settings.ini's `version` (put_version_in_init)
+__version__ = "0.1.0"
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'CARD_FIELDS', 'IMAGE_SUFFIXES', 'ModelLoadError', 'ModelNotFoundError',

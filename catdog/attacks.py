@@ -16,7 +16,7 @@ from . import CLASSES, load_model, predict, predict_arrays, tta_probs, _net
 # %% auto #0
 __all__ = ['TRIES', 'SURROGATES', 'EPS', 'eps_levels', 'to_tensor', 'to_image', 'tta_log_probs', 'PredictPath', 'log_odds',
            'attack', 'EnsemblePath', 'ViewsPath', 'capped_margins', 'attack_steps', 'adversarial_example',
-           'show_attack', 'to_tensor_batch', 'robustness_curve', 'fooling_rate', 'adversarial_finetune']
+           'show_attack', 'to_tensor_batch', 'robustness_curve', 'fooling_rate']
 
 # %% ../nbs/02_adversarial.ipynb #c006
 def eps_levels(eps: float) -> int:
@@ -230,26 +230,3 @@ def fooling_rate(files: list, eps: float, target: str | None = None, model: str 
             worst = max(worst, int(np.abs(np.asarray(adv, dtype=int) - np.asarray(img, dtype=int)).max()))
     return dict(eps_255=round(eps * 255, 2), target=target or 'any', images=len(files), fooled=int(fooled),
                 rate=fooled / len(files), max_change_levels=worst, seconds_mean=float(np.mean(secs)), seconds_median=float(np.median(secs)))
-
-# %% ../nbs/02_adversarial.ipynb #c067
-def adversarial_finetune(net: CatDogNet, # the model to start from (deep-copied, not changed)
-                         eps: float = 2/255, # training ε (0–1 pixel units)
-                         epochs: int = 3, lr: float = 1e-3, # one-cycle schedule of the fine-tuning
-                         name: str = 'adv', n_train: int | None = None, # run name (`runs/name`), training subset
-                        ) -> 'Learner':
-    "'Fast is better than free' fine-tuning: train a copy of `net` on FGSM-with-random-start twins of each batch."
-    from fastai.callback.core import Callback
-    from catdog.train import train_cnn
-    class FGSMRandomStart(Callback):
-        "Replace each training batch by its FGSM twin from a random start in the ε-box (step 1.25·ε)."
-        order = 11  # after `BF16` (10) has opened autocast
-        def before_batch(self):
-            "Attack each (augmented) training batch with the model in training mode; validation stays clean."
-            if not self.training: return
-            x, y = self.xb[0].as_subclass(torch.Tensor), self.yb[0].as_subclass(torch.Tensor)
-            ce = lambda out, t: F.cross_entropy(out.float(), t, reduction='none')
-            xa = attack(self.model, x, y, eps, 'pgd', steps=1, step_size=1.25 * eps, random_start=True, loss=ce)
-            self.learn.xb = (type(self.xb[0])(xa),)
-    import copy
-    return train_cnn(net.cfg, epochs=epochs, lr=lr, name=name, out=None, n_train=n_train,
-                     model=copy.deepcopy(net).train(), cbs=[FGSMRandomStart()])

@@ -8,9 +8,8 @@ import argparse, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SKIPPED_CELLS', 'KATEX_CDN', 'KATEX_DEB', 'CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train',
-           'cmd_evaluate', 'machine_info', 'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root',
-           'build_docs', 'serve', 'cmd_docs', 'parser', 'main']
+__all__ = ['CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train', 'cmd_evaluate', 'machine_info',
+           'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root', 'serve', 'cmd_docs', 'parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c006
 class CliError(Exception):
@@ -342,106 +341,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 # %% ../nbs/07_cli.ipynb #c025
 def repo_root(start: str | Path | None = None) -> Path:
-    "The catdog repository above `start` (default: the working folder, then the package's parent): it holds settings.ini and nbs/."
+    "The catdog repository above `start` (default: the working folder, then the package's parent): it holds settings.ini, nbs/ and tools/docs.py."
     import catdog
     for d in [Path(start or Path.cwd()).resolve(), *Path(start or Path.cwd()).resolve().parents, Path(catdog.__file__).resolve().parents[1]]:
-        if (d/'settings.ini').exists() and (d/'nbs').is_dir(): return d
-    raise CliError('catdog docs needs the catdog repository (settings.ini and nbs/): run it inside a clone')
-
-SKIPPED_CELLS = []  # (notebook title, cell source) of cells that `build_docs` did not run for show_doc
-
-def _docs_processor():
-    "nbdev's `exec_show_docs`, running only exported cells, pure import cells and show_doc cells, never failing the build."
-    import ast, re
-    from nbdev import processors as P
-    class DocsShowDocs(P.exec_show_docs):
-        "Run what `show_doc` needs; note (instead of running) cells that mix imports with other code."
-        def __call__(self, cell):
-            "Run `cell` in the notebook's shell if it defines or imports what the docs need."
-            if not self.nb.has_docs_ or not hasattr(self, 'k') or cell.cell_type != 'code' or not cell.source: return
-            d = cell.directives_
-            if 'nbdev_export' + '()' in cell.source or d.get('eval:', [''])[0].lower() == 'false' or 'slow' in d: return
-            try: body = ast.parse('\n'.join(l for l in cell.source.splitlines() if not re.match(r'\s*[%!]', l))).body
-            except SyntaxError: return
-            export = bool(d.keys() & {'export', 'exports', 'exporti', 'exec_doc'})
-            imports = body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body)
-            showdoc = body and all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and getattr(n.value.func, 'id', '') == 'show_doc' for n in body)
-            if export or imports or showdoc:
-                self.k.cell(cell)
-                if self.k.exc:
-                    SKIPPED_CELLS.append((getattr(self.nb, 'frontmatter_', {}).get('title', '?'), f"FAILED ({self.k.exc!r}): {cell.source.splitlines()[-1][:80]}"))
-                    self.k.exc = None
-            elif any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(ast.Module(body, []))):
-                SKIPPED_CELLS.append((getattr(self.nb, 'frontmatter_', {}).get('title', '?'), cell.source.splitlines()[0][:80]))
-    return DocsShowDocs
-
-# %% ../nbs/07_cli.ipynb #c027
-KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/'  # where smalldocs 0.5.4 loads KaTeX from
-KATEX_DEB = Path('/usr/share/javascript/katex')                 # Debian's libjs-katex
-
-def _local_links(proc: Path, doc_url: str) -> int:
-    "In the processed notebooks, drop nbdev's `output-file` and point links to `doc_url`PAGE.html at the local pages; count them."
-    import re
-    nbs = {p: p.read_text() for p in proc.glob('*.ipynb')}
-    pages = {m.group(1): p.stem for p, t in nbs.items() if (m := re.search(r'output-file: ([\w.-]+\.html)', t))}
-    n = 0
-    for p, t in nbs.items():
-        t = re.sub(r'output-file: [\w.-]+\.html\\n', '', t)
-        for out, stem in pages.items(): n += t.count(doc_url + out); t = t.replace(doc_url + out, f"{stem}.html")
-        p.write_text(t)
-    return n
-
-def _local_katex(site: Path) -> int:
-    "Serve KaTeX from the site (Debian's libjs-katex) instead of the CDN; number of pages changed (0 without libjs-katex)."
-    import shutil
-    pages = [p for p in site.rglob('*.html') if KATEX_CDN in p.read_text()]
-    if not pages or not (KATEX_DEB/'katex.min.js').exists(): return 0
-    shutil.rmtree(site/'site_libs'/'katex', ignore_errors=True)
-    shutil.copytree(KATEX_DEB, site/'site_libs'/'katex', symlinks=False)
-    for p in pages:
-        base = os.path.relpath(site/'site_libs'/'katex', p.parent) + '/'
-        p.write_text(p.read_text().replace(KATEX_CDN + 'contrib/auto-render.min.js', base + 'contrib/auto-render.js').replace(KATEX_CDN, base))
-    return len(pages)
+        if (d/'settings.ini').exists() and (d/'nbs').is_dir() and (d/'tools'/'docs.py').exists(): return d
+    raise CliError('catdog docs needs the catdog repository (settings.ini, nbs/ and tools/docs.py): run it inside a clone')
 
 # %% ../nbs/07_cli.ipynb #c028
-def build_docs(root: str | Path | None = None, # the repository (default: found from the working folder)
-               quiet: bool = False,            # print nothing but errors
-               verbose: bool = False,          # list every cell not run for show_doc
-              ) -> Path:
-    "Process the notebooks with nbdev into `_proc/` and render them with smalldocs; return the site's folder."
-    import contextlib, io, warnings
-    root = repo_root(root); cwd = Path.cwd()
-    try: import smalldocs.site
-    except ImportError: raise CliError('smalldocs is not installed: pip install -r requirements.txt') from None
-    os.chdir(root)
-    try:
-        from nbdev import processors as P, quarto as Q, serve as S
-        from nbdev.config import get_config
-        Q.refresh_quarto_yml(); Q.nbdev_sidebar.__wrapped__()       # nbs/_quarto.yml, nbdev.yml (and sidebar.yml unless custom)
-        orig, P.exec_show_docs = P.exec_show_docs, _docs_processor()  # nbdev's processors look the class up by name
-        SKIPPED_CELLS.clear()
-        out = io.StringIO()
-        try:
-            with warnings.catch_warnings(), contextlib.redirect_stdout(out):
-                warnings.simplefilter('ignore')
-                S.proc_nbs(n_workers=0, force=True)                 # in this process: no worker processes
-        finally: P.exec_show_docs = orig
-        cfg = get_config()
-        _local_links(root/'_proc', cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + ('/' if cfg.doc_baseurl.strip('/') else ''))
-        site = smalldocs.site.build(root/'_proc', quiet=True)
-        katex = _local_katex(root/'_proc'/'_docs')
-    finally: os.chdir(cwd)
-    dest = root/'_proc'/'_docs'
-    if not quiet:
-        for w in site.warnings: print(f"smalldocs: {w}", file=sys.stderr)
-        if not katex and any(KATEX_CDN in p.read_text() for p in dest.glob('*.html')):
-            print('docs: pages with maths load KaTeX from a CDN (apt-get install libjs-katex to serve it locally)', file=sys.stderr)
-        failed = [c for c in SKIPPED_CELLS if 'FAILED' in c[1]]
-        for title, src in (SKIPPED_CELLS if verbose else failed): print(f"docs: not run for show_doc ({title}): {src}", file=sys.stderr)
-        if not verbose and len(SKIPPED_CELLS) > len(failed):
-            print(f"docs: {len(SKIPPED_CELLS) - len(failed)} cells mix imports with other code and were not run for show_doc (--verbose lists them)", file=sys.stderr)
-    return dest
-
 def serve(folder: str | Path, port: int = 8000, host: str = '127.0.0.1'):
     "Serve `folder` over HTTP on `host`:`port` until interrupted."
     import functools, http.server
@@ -452,8 +358,12 @@ def serve(folder: str | Path, port: int = 8000, host: str = '127.0.0.1'):
         except KeyboardInterrupt: pass
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    "`catdog docs`: build the documentation site (and serve it with `--serve`)."
-    t = time.time(); dest = build_docs(args.root, verbose=args.verbose)
+    "`catdog docs`: build the documentation site with the repository's `tools/docs.py` (nbdev and smalldocs, in a process of its own), then serve it with `--serve`."
+    import subprocess
+    root, t = repo_root(args.root), time.time()
+    r = subprocess.run([sys.executable, str(root/'tools'/'docs.py'), *(['--verbose'] if args.verbose else [])], cwd=root)
+    if r.returncode: raise CliError(f"{root/'tools'/'docs.py'}: the docs build failed (exit code {r.returncode})")
+    dest = root/'_proc'/'_docs'
     print(f"site written to {dest} ({len(list(dest.glob('*.html')))} pages, {time.time() - t:.0f} s); open {dest/'index.html'}")
     if args.serve: serve(dest, args.port)
     return 0

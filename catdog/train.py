@@ -16,9 +16,8 @@ from .data import *
 from . import atomic_write, file_sha256, predict_arrays  # after fastai's star import: fastai has a `load_model` of its own
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'load_checkpoint',
-           'EpochCheckpoint', 'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'ablation_config',
-           'ablate', 'train_speed']
+__all__ = ['receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'load_checkpoint', 'EpochCheckpoint',
+           'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -217,33 +216,6 @@ def main(argv: list[str] | None = None) -> int:
     return cli_main(['train', *(sys.argv[1:] if argv is None else argv)])
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m catdog.train`; not in a notebook
-
-# %% ../nbs/01_cnn.ipynb #c022
-ABLATIONS = {  # name → (config changes, input size)
-    'residual, width 1, 128 px (chosen)': dict(),
-    'plain VGG-style (no shortcuts)':     dict(residual=False),
-    'residual, width 0.5':                dict(width=0.5),
-    'residual, width 1, 96 px':           dict(size=96),
-    'residual, width 1, 64 px':           dict(size=64),
-}
-
-def ablation_config(changes: dict) -> NetConfig:
-    "The config of one ablation variant: `NetConfig()` with `changes` (size, residual, width multiplier)."
-    ch = dict(changes); width = ch.pop('width', 1.0)
-    return NetConfig(**ch).scaled(width)
-
-def ablate(variants: dict = ABLATIONS, epochs: int = 5, n_train: int = 6000, dest=PROJECT/'results'/'ablation.csv') -> pd.DataFrame:
-    "Train each variant on the same budget; write and return parameters, minutes, images/s and accuracy."
-    rows = []
-    for name, ch in variants.items():
-        cfg = ablation_config(ch)
-        t0 = time.time()
-        learn = train_cnn(cfg, epochs=epochs, n_train=n_train, name='ablation', out=None)
-        sec = time.time() - t0
-        rows.append(dict(variant=name, params=n_params(learn.model), input_px=cfg.size, minutes=round(sec / 60, 1),
-                         train_img_per_s=round(epochs * n_train / sec), valid_accuracy=round(accuracy_on(learn.model, cached_images(cfg.size)), 4)))
-    df = pd.DataFrame(rows); Path(dest).parent.mkdir(exist_ok=True); df.to_csv(dest, index=False)
-    return df
 
 # %% ../nbs/01_cnn.ipynb #c026
 def train_speed(cfg: NetConfig, bs: int = 64, steps: int = 6) -> float:
