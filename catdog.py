@@ -39,18 +39,17 @@ def _flatten(img: Image.Image) -> Image.Image:
 
 # %% ../nbs/00a_image.ipynb #c009
 def _from_array(a: np.ndarray, name: str = 'array') -> Image.Image:
-    "An RGB image from an H×W, H×W×3 or H×W×4 uint8 array; anything else is an `InvalidImageError`."
+    "An RGB image from an H×W, H×W×3 or H×W×4 uint8 array with no empty side; anything else is an `InvalidImageError`."
     if a.dtype != np.uint8: raise InvalidImageError(f"{name}: expected a uint8 array, got dtype {a.dtype}")
-    if a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4)) and min(a.shape[:2]) > 0:
+    if (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))) and min(a.shape[:2]) > 0:
         return _flatten(Image.fromarray(np.ascontiguousarray(a)))
-    raise InvalidImageError(f"{name}: expected an H×W×3 image array, got shape {a.shape}")
+    raise InvalidImageError(f"{name}: expected an H×W×3 image array with no empty side, got shape {a.shape}")
 
 
 # %% ../nbs/00a_image.ipynb #c010
 def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
-               draft: int | None = None, # for JPEGs: let the decoder shrink to about this size (speed)
               ) -> Image.Image:
-    "Open `src` as an RGB `PIL.Image` (EXIF rotation applied, first frame of an animation)."
+    "Open `src` as an RGB `PIL.Image`, decoded in full (EXIF rotation applied, first frame of an animation, transparency on white)."
     if isinstance(src, np.ndarray): return _from_array(src)
     if isinstance(src, Image.Image): img, name = src, 'PIL image'
     elif isinstance(src, (str, Path)):
@@ -59,22 +58,22 @@ def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
         if path.is_dir(): raise InvalidImageError(f"{name}: is a directory, not an image file")
         if path.stat().st_size == 0: raise InvalidImageError(f"{name}: the file is empty")
         try: img = Image.open(path)
+        except PermissionError: raise InvalidImageError(f"{name}: permission denied (the file cannot be read)") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise InvalidImageError(f"{name}: not a readable image ({e})") from None
     else: raise InvalidImageError(f"expected a path, PIL image or numpy array, got {type(src).__name__}")
-    return _decode(img, name, draft)
+    return _decode(img, name)
 
 
 # %% ../nbs/00a_image.ipynb #c012
-def _decode(img: Image.Image, name: str, draft: int | None) -> Image.Image:
+def _decode(img: Image.Image, name: str) -> Image.Image:
     "Decode `img` fully, guarding size and decoder errors, and return it as RGB."
     w, h = img.size
     if w * h > MAX_PIXELS: raise InvalidImageError(f"{name}: {w}×{h} pixels is over the {MAX_PIXELS:,} limit (decompression bomb?)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            if getattr(img, 'n_frames', 1) > 1: img.seek(0)  # animated: the first frame
-            if draft and img.format == 'JPEG': img.draft('RGB', (draft, draft))
+            if getattr(img, 'n_frames', 1) > 1: img.seek(0)  # animated or multi-page: the first frame
             img.load()
             img = ImageOps.exif_transpose(img)
             return _flatten(img)
@@ -88,8 +87,16 @@ def to_square(img: Image.Image, size: int) -> Image.Image:
     return img if img.size == (size, size) else img.resize((size, size), Image.BILINEAR)
 
 def load_square(src: ImageLike, size: int) -> np.ndarray:
-    "Open `src` and return it as a `size`×`size`×3 uint8 array: the one preprocessing of training and prediction."
-    return np.asarray(to_square(open_image(src, draft=size), size))
+    "Open `src` and return it as a `size`×`size`×3 uint8 array: the one preprocessing of training and prediction (a path, a PIL image and an array of the same pixels give the same square)."
+    return np.asarray(to_square(open_image(src), size))
+
+def to_batch(squares: np.ndarray | list) -> np.ndarray:
+    "The network's input from uint8 images (an N×H×W×3 array or a list of H×W×3 arrays): float32 N×3×H×W, pixels 0–1 (numpy only, no torch)."
+    a = squares if isinstance(squares, np.ndarray) else np.stack(squares)
+    if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3: raise ValueError(f"expected uint8 N×H×W×3 images, got {a.dtype} {a.shape}")
+    x = a.transpose(0, 3, 1, 2).astype(np.float32, order='C')
+    x /= 255
+    return x
 
 
 # %% ../nbs/01a_models.ipynb #c003
@@ -131,13 +138,13 @@ def conv_bn(ci: int, co: int, stride: int = 1, relu: bool = True) -> nn.Sequenti
 class ResBlock(nn.Module):
     "Two 3×3 conv-bn layers plus a shortcut (`residual=False` drops the shortcut: a plain VGG block)."
     def __init__(self, ci: int, co: int, stride: int = 1, residual: bool = True):
-        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling and a 1×1 conv-bn where the shape changes (none if not `residual`)."
+        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling (rounding up, like the strided conv, so any input side works) and a 1×1 conv-bn where the shape changes (none if not `residual`)."
         super().__init__()
         self.convs = nn.Sequential(conv_bn(ci, co, stride), conv_bn(co, co, relu=False))
         nn.init.zeros_(self.convs[-1][1].weight) if residual else None  # identity at init
         self.residual = residual
         self.shortcut = (nn.Identity() if ci == co and stride == 1 else
-                         nn.Sequential(nn.AvgPool2d(stride) if stride > 1 else nn.Identity(),
+                         nn.Sequential(nn.AvgPool2d(stride, ceil_mode=True) if stride > 1 else nn.Identity(),
                                        nn.Conv2d(ci, co, 1, bias=False), nn.BatchNorm2d(co))) if residual else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -164,8 +171,8 @@ class CatDogNet(nn.Module):
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ci, 2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W."
-        if x.shape[-2:] != (self.cfg.size, self.cfg.size):
+        "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W; in eval mode any H×W is resized to `cfg.size` first."
+        if not self.training and x.shape[-2:] != (self.cfg.size, self.cfg.size):  # training sees its batches as they are (progressive resizing)
             x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
         x = (x - self.mean) / self.std                 # B×3×S×S, normalised
         return self.head(self.stages(self.stem(x)))     # B×2
@@ -195,17 +202,25 @@ def cost_table(cfg: NetConfig = NetConfig()) -> list[dict]:
 
 
 # %% ../nbs/06_predict.ipynb #c003
-import functools, json, os, sys, warnings
+import contextlib, functools, hashlib, json, math, os, sys, threading, warnings, zipfile
 from pathlib import Path
-import numpy as np, torch
+from typing import Callable, Iterator
+import numpy as np, torch, torch.nn as nn
 
-__version__ = '0.1.0'
+__version__ = "0.1.0"
 
 
 # %% ../nbs/06_predict.ipynb #c005
 MODEL_NAMES = ('cnn', 'robust', 'student')  # shipped models, in the order they were built
 DEFAULT_MODEL = 'cnn'                       # what `predict` uses when `model` is None
 CLASSES = ('cat', 'dog')                    # output index → label
+CARD_FIELDS = ('config', 'sha256')          # what `load_model` needs from a model card
+
+class ModelLoadError(Exception):
+    "A model cannot be loaded; the message names the file and what is wrong (missing, truncated, checksum mismatch, card without a field)."
+
+class ModelNotFoundError(ModelLoadError, FileNotFoundError):
+    "No model card of that name in any of the model folders (also a `FileNotFoundError`)."
 
 def _here() -> Path:
     "Folder of this file (in its notebook, which has no `__file__`: the installed catdog package)."
@@ -219,51 +234,82 @@ def _model_dirs() -> list[Path]:
     return env + [here/'models', here, here.parent/'models']
 
 def model_path(name: str | Path | None = None) -> Path:
-    "Path (without suffix) of shipped model `name` (a name like 'cnn', or a path to its .pt/.json file)."
+    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt or .json file."
     name = name or DEFAULT_MODEL
     p = Path(name)
-    if p.suffix in ('.pt', '.json') and p.with_suffix('.json').exists(): return p.with_suffix('')
+    if p.suffix in ('.pt', '.json'): return p.with_suffix('')
     for d in _model_dirs():
-        if (d/f"{name}.json").exists() and (d/f"{name}.pt").exists(): return d/str(name)
-    raise FileNotFoundError(f"model {name!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
+        if (d/f"{name}.json").exists(): return d/str(name)
+    raise ModelNotFoundError(f"model {str(name)!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
 
 
 # %% ../nbs/06_predict.ipynb #c006
 def model_card(name: str | Path | None = None) -> dict:
-    "The JSON model card of shipped model `name`: config, accuracy, data, training time, commit."
-    return json.loads(model_path(name).with_suffix('.json').read_text())
+    "The JSON model card of model `name`: config, the weights' SHA-256, accuracy, data, training time, commit. A missing or unreadable card, or one without a field of `CARD_FIELDS`, is a `ModelLoadError` naming it."
+    return _read_card(model_path(name))
+
+def _read_card(p: Path) -> dict:
+    "The card `p`.json of the model at `p` (a path without suffix), checked as `model_card` says."
+    f = Path(f"{p}.json")
+    try: card = json.loads(f.read_text())
+    except FileNotFoundError: raise ModelLoadError(f"{f}: model card missing") from None
+    except (OSError, ValueError) as e: raise ModelLoadError(f"{f}: model card unreadable ({e})") from None
+    if not isinstance(card, dict): raise ModelLoadError(f"{f}: model card is not a JSON object")
+    if missing := [k for k in CARD_FIELDS if k not in card]: raise ModelLoadError(f"{f}: model card has no {' or '.join(missing)} field")
+    return card
+
+def file_sha256(path: str | Path) -> str:
+    "SHA-256 of a file's bytes, in hex (what a model card's `sha256` field holds for its weights)."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
 
 @functools.lru_cache(maxsize=8)
 def load_model(name: str | Path | None = None) -> CatDogNet:
-    "Shipped model `name` in eval mode, built from its card and loaded with `weights_only=True` (cached)."
-    p = model_path(name)
-    net = CatDogNet(NetConfig.from_dict(model_card(p)['config']))
-    net.load_state_dict(torch.load(p.with_suffix('.pt'), map_location='cpu', weights_only=True))
+    "Model `name` (see `model_path`) in eval mode: its weights checked against the card's SHA-256, then loaded with `weights_only=True` into the network the card describes (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+    p = model_path(name); card = _read_card(p); pt = Path(f"{p}.pt")
+    if not pt.exists(): raise ModelLoadError(f"{pt}: weights file missing (its card {p.name}.json is there)")
+    try: digest = file_sha256(pt)
+    except OSError as e: raise ModelLoadError(f"{pt}: cannot read the weights ({e.strerror or e})") from None
+    if digest != card['sha256']:
+        sums = f"SHA-256 {digest[:12]}…, the card says {str(card['sha256'])[:12]}…"
+        if not zipfile.is_zipfile(pt): raise ModelLoadError(f"{pt}: truncated or not a PyTorch file ({sums})")
+        raise ModelLoadError(f"{pt}: checksum mismatch ({sums}): the weights changed after the card was written")
+    try: net = CatDogNet(NetConfig.from_dict(card['config']))
+    except (TypeError, ValueError, AttributeError) as e: raise ModelLoadError(f"{p}.json: invalid config field ({e})") from None
+    try: net.load_state_dict(torch.load(pt, map_location='cpu', weights_only=True))
+    except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     return net.eval().to(memory_format=torch.channels_last)
 
 
 # %% ../nbs/06_predict.ipynb #c009
-_SMALL = None  # a one-thread worker for small batches, created on first use
+def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
+              x: torch.Tensor, # N×3×H×W, 0–1 pixels
+              log: bool = False, # return the log of the probabilities (differentiable: the attacks use it)
+             ) -> torch.Tensor:
+    "Flip-TTA class probabilities (N×2): the mean of softmax(net(x)) and softmax(net(mirrored x)), images and mirrors in one forward pass, computed in log space."
+    lp = net(torch.cat([x, x.flip(3)])).log_softmax(1)
+    lp = torch.stack([lp[:len(x)], lp[len(x):]]).logsumexp(0) - math.log(2)
+    return lp if log else lp.exp()
 
-def _forward(net: CatDogNet, x: torch.Tensor) -> torch.Tensor:
-    "Softmax of `net` on batch `x`, without autograd."
-    with torch.inference_mode(): return net(x).softmax(1)
+@torch.inference_mode()
+def predict_arrays(net: nn.Module, # a `CatDogNet` (put in eval mode)
+                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (other sides are resized by the network)
+                   bs: int = 250, # images per forward pass
+                   tta: bool = True, # average each image with its mirror image, as `predict` does
+                   log: bool = False, # log-probabilities instead
+                  ) -> torch.Tensor:
+    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters."
+    net.eval(); out = []
+    for i in range(0, len(squares), bs):
+        x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
+        out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
+    return torch.cat(out)
 
-def _probs(net: CatDogNet, arrays: list[np.ndarray]) -> torch.Tensor:
-    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays: images and mirrors in one forward pass."
-    global _SMALL
-    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255)
-    x = torch.cat([x, x.flip(3)]).contiguous(memory_format=torch.channels_last)
-    if len(arrays) > 4: p = _forward(net, x)
-    else:
-        # A few images are too little work to split between threads: on a busy 2-core machine the thread
-        # hand-offs cost far more than the convolutions. They run on a worker thread limited to one
-        # intra-op thread (a per-thread setting), so the caller's own torch settings are untouched.
-        if _SMALL is None:
-            from concurrent.futures import ThreadPoolExecutor
-            _SMALL = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(1,))
-        p = _SMALL.submit(_forward, net, x).result()
-    return (p[:len(arrays)] + p[len(arrays):]) / 2
+def _net(model: str | Path | nn.Module | None) -> nn.Module:
+    "A network: the module itself, or `load_model` of a model name or path (None: the default model)."
+    return model if isinstance(model, nn.Module) else load_model(model)
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -273,11 +319,20 @@ def _result(p: torch.Tensor) -> tuple[str, float]:
 
 # %% ../nbs/06_predict.ipynb #c010
 def predict(image: ImageLike,   # path (str or Path), PIL image, or H×W×3 uint8 array
-            model: str | None = None, # shipped model name ('cnn', 'robust', 'student'); None: the default
+            model: str | Path | None = None, # 'cnn' (None: the default), 'robust', 'student', or a model's .pt/.json path
            ) -> tuple[str, float]:
-    "Classify one image: ('cat' or 'dog', probability of that label). Unreadable input raises `InvalidImageError`."
+    """Classify one image: ('cat' or 'dog', the probability of that label, 0.5–1).
+
+    `image` is a path to an image file (JPEG, PNG, GIF, BMP, TIFF, WebP, ...: EXIF rotation applied, the first frame of an
+    animation, transparency composited on white), a PIL image, or an H×W×3 (also H×W or H×W×4) uint8 array; a path, a PIL
+    image and an array of the same pixels give the same answer. `model` is a shipped model: 'cnn' (the default), 'robust'
+    (trained with noise: for noisy photos), 'student' (half the size), or the path to any model's .pt or .json file.
+    Raises `FileNotFoundError` if the file does not exist, `InvalidImageError` (a `ValueError`) if it is not a readable
+    image, `ModelNotFoundError` (a `FileNotFoundError`) for an unknown model name, and `ModelLoadError` for a model file
+    that is missing, truncated, changed, or whose card lacks a field; each message names the file and the cause.
+    Global state (torch's threads, random state, grad mode) is left as it was."""
     net = load_model(model)
-    return _result(_probs(net, [load_square(image, net.cfg.size)])[0])
+    return _result(predict_arrays(net, [load_square(image, net.cfg.size)])[0])
 
 
 # %% ../nbs/06_predict.ipynb #c013
@@ -290,11 +345,12 @@ class Predictions(list):
 
 # %% ../nbs/06_predict.ipynb #c014
 def predict_many(images: list,            # paths, PIL images or arrays
-                 model: str | None = None, # shipped model name
+                 model: str | Path | None = None, # model name or path, as for `predict`
                  batch_size: int = 64,    # images per forward pass
                  errors: str = 'report',  # 'report': None + `errors` entry for a bad input; 'raise': raise
+                 progress: Callable[[int], None] | None = None, # called with the number of inputs done after each batch
                 ) -> Predictions:
-    "Classify many images; one unreadable input does not lose the others (see `Predictions`)."
+    "Classify many images as `predict` does; one unreadable input does not lose the others (see `Predictions`)."
     net, images = load_model(model), list(images)
     out, errs = Predictions([None] * len(images)), {}
     for start in range(0, len(images), batch_size):
@@ -305,7 +361,8 @@ def predict_many(images: list,            # paths, PIL images or arrays
                 if errors == 'raise': raise
                 errs[i] = str(e); warnings.warn(f"skipped: {e}")
         if arrays:
-            for i, p in zip(idx, _probs(net, arrays)): out[i] = _result(p)
+            for i, p in zip(idx, predict_arrays(net, arrays, bs=batch_size)): out[i] = _result(p)
+        if progress: progress(min(start + batch_size, len(images)) - start)
     out.errors = errs
     return out
 
@@ -321,14 +378,14 @@ def expand_paths(paths: list) -> list[str]:
     return out
 
 def main(argv: list[str] | None = None) -> int:
-    "Command line: `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
+    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
     import argparse
     ap = argparse.ArgumentParser(prog='catdog.py', description='Classify images as cat or dog.')
     ap.add_argument('files', nargs='+', help='image files or folders of images')
     ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt file (default: {DEFAULT_MODEL})")
     args = ap.parse_args(argv)
     try: load_model(args.model)
-    except FileNotFoundError as e: print(f"error: {e}", file=sys.stderr); return 2
+    except ModelLoadError as e: print(f"error: {e}", file=sys.stderr); return 2 if isinstance(e, ModelNotFoundError) else 1
     files = expand_paths(args.files)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -337,6 +394,19 @@ def main(argv: list[str] | None = None) -> int:
         if r: print(f"{f}\t{r[0]}\t{r[1]:.4f}")
         else: print(f"error: {res.errors[i]}", file=sys.stderr)
     return 1 if res.errors else 0
+
+
+# %% ../nbs/06_predict.ipynb #c022a
+@contextlib.contextmanager
+def atomic_write(path: str | Path) -> Iterator[Path]:
+    "Write `path` all at once: the block writes the temporary file it is given (beside `path`, same suffix), which then replaces `path`; after an error or a kill `path` is the old file or the new one, never half of one."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+    try:
+        yield tmp
+        with open(tmp, 'rb+') as f: os.fsync(f.fileno())   # on disk before it takes the name
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
 
 
 if __name__ == '__main__': sys.exit(main())

@@ -18,7 +18,7 @@ class build_py_with_models(build_py):
         dest = Path(self.build_lib)/cfg['lib_path']/'models'
         shutil.rmtree(dest, ignore_errors=True); dest.mkdir(parents=True)
         for pt in sorted(Path('models').glob('*.pt')):
-            if pt.with_suffix('.json').exists():
+            if pt.with_suffix('.json').exists() and not pt.name.startswith('.'):   # not a temporary file of `atomic_write`
                 shutil.copy2(pt, dest/pt.name); shutil.copy2(pt.with_suffix('.json'), dest/pt.with_suffix('.json').name)
 
 

@@ -4,22 +4,32 @@
 
 # %% ../nbs/06_predict.ipynb #c003
 from __future__ import annotations
-import functools, json, os, sys, warnings
+import contextlib, functools, hashlib, json, math, os, sys, threading, warnings, zipfile
 from pathlib import Path
-import numpy as np, torch
+from typing import Callable, Iterator
+import numpy as np, torch, torch.nn as nn
 from .image import *
 from .models import *
 
-__version__ = '0.1.0'
+__version__ = "0.1.0"
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'IMAGE_SUFFIXES', 'model_path', 'model_card', 'load_model', 'predict',
-           'Predictions', 'predict_many', 'expand_paths', 'main', 'standalone_source', 'write_standalone']
+__all__ = ['MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'CARD_FIELDS', 'IMAGE_SUFFIXES', 'ModelLoadError', 'ModelNotFoundError',
+           'model_path', 'model_card', 'file_sha256', 'load_model', 'tta_probs', 'predict_arrays', 'predict',
+           'Predictions', 'predict_many', 'expand_paths', 'main', 'atomic_write', 'standalone_source',
+           'write_standalone']
 
 # %% ../nbs/06_predict.ipynb #c005
 MODEL_NAMES = ('cnn', 'robust', 'student')  # shipped models, in the order they were built
 DEFAULT_MODEL = 'cnn'                       # what `predict` uses when `model` is None
 CLASSES = ('cat', 'dog')                    # output index → label
+CARD_FIELDS = ('config', 'sha256')          # what `load_model` needs from a model card
+
+class ModelLoadError(Exception):
+    "A model cannot be loaded; the message names the file and what is wrong (missing, truncated, checksum mismatch, card without a field)."
+
+class ModelNotFoundError(ModelLoadError, FileNotFoundError):
+    "No model card of that name in any of the model folders (also a `FileNotFoundError`)."
 
 def _here() -> Path:
     "Folder of this file (in its notebook, which has no `__file__`: the installed catdog package)."
@@ -33,49 +43,80 @@ def _model_dirs() -> list[Path]:
     return env + [here/'models', here, here.parent/'models']
 
 def model_path(name: str | Path | None = None) -> Path:
-    "Path (without suffix) of shipped model `name` (a name like 'cnn', or a path to its .pt/.json file)."
+    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt or .json file."
     name = name or DEFAULT_MODEL
     p = Path(name)
-    if p.suffix in ('.pt', '.json') and p.with_suffix('.json').exists(): return p.with_suffix('')
+    if p.suffix in ('.pt', '.json'): return p.with_suffix('')
     for d in _model_dirs():
-        if (d/f"{name}.json").exists() and (d/f"{name}.pt").exists(): return d/str(name)
-    raise FileNotFoundError(f"model {name!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
+        if (d/f"{name}.json").exists(): return d/str(name)
+    raise ModelNotFoundError(f"model {str(name)!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
 
 # %% ../nbs/06_predict.ipynb #c006
 def model_card(name: str | Path | None = None) -> dict:
-    "The JSON model card of shipped model `name`: config, accuracy, data, training time, commit."
-    return json.loads(model_path(name).with_suffix('.json').read_text())
+    "The JSON model card of model `name`: config, the weights' SHA-256, accuracy, data, training time, commit. A missing or unreadable card, or one without a field of `CARD_FIELDS`, is a `ModelLoadError` naming it."
+    return _read_card(model_path(name))
+
+def _read_card(p: Path) -> dict:
+    "The card `p`.json of the model at `p` (a path without suffix), checked as `model_card` says."
+    f = Path(f"{p}.json")
+    try: card = json.loads(f.read_text())
+    except FileNotFoundError: raise ModelLoadError(f"{f}: model card missing") from None
+    except (OSError, ValueError) as e: raise ModelLoadError(f"{f}: model card unreadable ({e})") from None
+    if not isinstance(card, dict): raise ModelLoadError(f"{f}: model card is not a JSON object")
+    if missing := [k for k in CARD_FIELDS if k not in card]: raise ModelLoadError(f"{f}: model card has no {' or '.join(missing)} field")
+    return card
+
+def file_sha256(path: str | Path) -> str:
+    "SHA-256 of a file's bytes, in hex (what a model card's `sha256` field holds for its weights)."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
 
 @functools.lru_cache(maxsize=8)
 def load_model(name: str | Path | None = None) -> CatDogNet:
-    "Shipped model `name` in eval mode, built from its card and loaded with `weights_only=True` (cached)."
-    p = model_path(name)
-    net = CatDogNet(NetConfig.from_dict(model_card(p)['config']))
-    net.load_state_dict(torch.load(p.with_suffix('.pt'), map_location='cpu', weights_only=True))
+    "Model `name` (see `model_path`) in eval mode: its weights checked against the card's SHA-256, then loaded with `weights_only=True` into the network the card describes (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+    p = model_path(name); card = _read_card(p); pt = Path(f"{p}.pt")
+    if not pt.exists(): raise ModelLoadError(f"{pt}: weights file missing (its card {p.name}.json is there)")
+    try: digest = file_sha256(pt)
+    except OSError as e: raise ModelLoadError(f"{pt}: cannot read the weights ({e.strerror or e})") from None
+    if digest != card['sha256']:
+        sums = f"SHA-256 {digest[:12]}…, the card says {str(card['sha256'])[:12]}…"
+        if not zipfile.is_zipfile(pt): raise ModelLoadError(f"{pt}: truncated or not a PyTorch file ({sums})")
+        raise ModelLoadError(f"{pt}: checksum mismatch ({sums}): the weights changed after the card was written")
+    try: net = CatDogNet(NetConfig.from_dict(card['config']))
+    except (TypeError, ValueError, AttributeError) as e: raise ModelLoadError(f"{p}.json: invalid config field ({e})") from None
+    try: net.load_state_dict(torch.load(pt, map_location='cpu', weights_only=True))
+    except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     return net.eval().to(memory_format=torch.channels_last)
 
 # %% ../nbs/06_predict.ipynb #c009
-_SMALL = None  # a one-thread worker for small batches, created on first use
+def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
+              x: torch.Tensor, # N×3×H×W, 0–1 pixels
+              log: bool = False, # return the log of the probabilities (differentiable: the attacks use it)
+             ) -> torch.Tensor:
+    "Flip-TTA class probabilities (N×2): the mean of softmax(net(x)) and softmax(net(mirrored x)), images and mirrors in one forward pass, computed in log space."
+    lp = net(torch.cat([x, x.flip(3)])).log_softmax(1)
+    lp = torch.stack([lp[:len(x)], lp[len(x):]]).logsumexp(0) - math.log(2)
+    return lp if log else lp.exp()
 
-def _forward(net: CatDogNet, x: torch.Tensor) -> torch.Tensor:
-    "Softmax of `net` on batch `x`, without autograd."
-    with torch.inference_mode(): return net(x).softmax(1)
+@torch.inference_mode()
+def predict_arrays(net: nn.Module, # a `CatDogNet` (put in eval mode)
+                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (other sides are resized by the network)
+                   bs: int = 250, # images per forward pass
+                   tta: bool = True, # average each image with its mirror image, as `predict` does
+                   log: bool = False, # log-probabilities instead
+                  ) -> torch.Tensor:
+    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters."
+    net.eval(); out = []
+    for i in range(0, len(squares), bs):
+        x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
+        out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
+    return torch.cat(out)
 
-def _probs(net: CatDogNet, arrays: list[np.ndarray]) -> torch.Tensor:
-    "Flip-TTA probabilities (N×2) for a list of S×S×3 uint8 arrays: images and mirrors in one forward pass."
-    global _SMALL
-    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255)
-    x = torch.cat([x, x.flip(3)]).contiguous(memory_format=torch.channels_last)
-    if len(arrays) > 4: p = _forward(net, x)
-    else:
-        # A few images are too little work to split between threads: on a busy 2-core machine the thread
-        # hand-offs cost far more than the convolutions. They run on a worker thread limited to one
-        # intra-op thread (a per-thread setting), so the caller's own torch settings are untouched.
-        if _SMALL is None:
-            from concurrent.futures import ThreadPoolExecutor
-            _SMALL = ThreadPoolExecutor(1, initializer=torch.set_num_threads, initargs=(1,))
-        p = _SMALL.submit(_forward, net, x).result()
-    return (p[:len(arrays)] + p[len(arrays):]) / 2
+def _net(model: str | Path | nn.Module | None) -> nn.Module:
+    "A network: the module itself, or `load_model` of a model name or path (None: the default model)."
+    return model if isinstance(model, nn.Module) else load_model(model)
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -84,11 +125,20 @@ def _result(p: torch.Tensor) -> tuple[str, float]:
 
 # %% ../nbs/06_predict.ipynb #c010
 def predict(image: ImageLike,   # path (str or Path), PIL image, or H×W×3 uint8 array
-            model: str | None = None, # shipped model name ('cnn', 'robust', 'student'); None: the default
+            model: str | Path | None = None, # 'cnn' (None: the default), 'robust', 'student', or a model's .pt/.json path
            ) -> tuple[str, float]:
-    "Classify one image: ('cat' or 'dog', probability of that label). Unreadable input raises `InvalidImageError`."
+    """Classify one image: ('cat' or 'dog', the probability of that label, 0.5–1).
+
+    `image` is a path to an image file (JPEG, PNG, GIF, BMP, TIFF, WebP, ...: EXIF rotation applied, the first frame of an
+    animation, transparency composited on white), a PIL image, or an H×W×3 (also H×W or H×W×4) uint8 array; a path, a PIL
+    image and an array of the same pixels give the same answer. `model` is a shipped model: 'cnn' (the default), 'robust'
+    (trained with noise: for noisy photos), 'student' (half the size), or the path to any model's .pt or .json file.
+    Raises `FileNotFoundError` if the file does not exist, `InvalidImageError` (a `ValueError`) if it is not a readable
+    image, `ModelNotFoundError` (a `FileNotFoundError`) for an unknown model name, and `ModelLoadError` for a model file
+    that is missing, truncated, changed, or whose card lacks a field; each message names the file and the cause.
+    Global state (torch's threads, random state, grad mode) is left as it was."""
     net = load_model(model)
-    return _result(_probs(net, [load_square(image, net.cfg.size)])[0])
+    return _result(predict_arrays(net, [load_square(image, net.cfg.size)])[0])
 
 # %% ../nbs/06_predict.ipynb #c013
 class Predictions(list):
@@ -99,11 +149,12 @@ class Predictions(list):
 
 # %% ../nbs/06_predict.ipynb #c014
 def predict_many(images: list,            # paths, PIL images or arrays
-                 model: str | None = None, # shipped model name
+                 model: str | Path | None = None, # model name or path, as for `predict`
                  batch_size: int = 64,    # images per forward pass
                  errors: str = 'report',  # 'report': None + `errors` entry for a bad input; 'raise': raise
+                 progress: Callable[[int], None] | None = None, # called with the number of inputs done after each batch
                 ) -> Predictions:
-    "Classify many images; one unreadable input does not lose the others (see `Predictions`)."
+    "Classify many images as `predict` does; one unreadable input does not lose the others (see `Predictions`)."
     net, images = load_model(model), list(images)
     out, errs = Predictions([None] * len(images)), {}
     for start in range(0, len(images), batch_size):
@@ -114,7 +165,8 @@ def predict_many(images: list,            # paths, PIL images or arrays
                 if errors == 'raise': raise
                 errs[i] = str(e); warnings.warn(f"skipped: {e}")
         if arrays:
-            for i, p in zip(idx, _probs(net, arrays)): out[i] = _result(p)
+            for i, p in zip(idx, predict_arrays(net, arrays, bs=batch_size)): out[i] = _result(p)
+        if progress: progress(min(start + batch_size, len(images)) - start)
     out.errors = errs
     return out
 
@@ -129,14 +181,14 @@ def expand_paths(paths: list) -> list[str]:
     return out
 
 def main(argv: list[str] | None = None) -> int:
-    "Command line: `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
+    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
     import argparse
     ap = argparse.ArgumentParser(prog='catdog.py', description='Classify images as cat or dog.')
     ap.add_argument('files', nargs='+', help='image files or folders of images')
     ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt file (default: {DEFAULT_MODEL})")
     args = ap.parse_args(argv)
     try: load_model(args.model)
-    except FileNotFoundError as e: print(f"error: {e}", file=sys.stderr); return 2
+    except ModelLoadError as e: print(f"error: {e}", file=sys.stderr); return 2 if isinstance(e, ModelNotFoundError) else 1
     files = expand_paths(args.files)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -145,6 +197,18 @@ def main(argv: list[str] | None = None) -> int:
         if r: print(f"{f}\t{r[0]}\t{r[1]:.4f}")
         else: print(f"error: {res.errors[i]}", file=sys.stderr)
     return 1 if res.errors else 0
+
+# %% ../nbs/06_predict.ipynb #c022a
+@contextlib.contextmanager
+def atomic_write(path: str | Path) -> Iterator[Path]:
+    "Write `path` all at once: the block writes the temporary file it is given (beside `path`, same suffix), which then replaces `path`; after an error or a kill `path` is the old file or the new one, never half of one."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+    try:
+        yield tmp
+        with open(tmp, 'rb+') as f: os.fsync(f.fileno())   # on disk before it takes the name
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/06_predict.ipynb #c023
 _PACKAGE_ONLY = '# package only'
@@ -167,7 +231,8 @@ def standalone_source() -> str:
 def write_standalone(dest: str | Path | None = None) -> Path:
     "Write the one-file predictor (default: `catdog.py` at the repository root)."
     dest = Path(dest or _here().parent/'catdog.py')
-    dest.write_text(standalone_source()); return dest
+    with atomic_write(dest) as tmp: tmp.write_text(standalone_source())
+    return dest
 
 # %% ../nbs/06_predict.ipynb #c025
 # package only: lazily imported names of later chapters (not part of the one-file catdog.py)

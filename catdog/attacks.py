@@ -5,17 +5,18 @@
 # %% ../nbs/02_adversarial.ipynb #c003
 from __future__ import annotations
 import math, time, warnings
+from typing import Callable
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
 from captum.robust import FGSM, PGD
 from .image import *
 from .models import CatDogNet
-from . import CLASSES, load_model, predict
+from . import CLASSES, load_model, predict, predict_arrays, tta_probs, _net
 
 # %% auto #0
 __all__ = ['TRIES', 'SURROGATES', 'EPS', 'eps_levels', 'to_tensor', 'to_image', 'tta_log_probs', 'PredictPath', 'log_odds',
-           'attack', 'EnsemblePath', 'ViewsPath', 'capped_margins', 'adversarial_example', 'show_attack',
-           'to_tensor_batch', 'robustness_curve', 'fooling_rate', 'adversarial_finetune']
+           'attack', 'EnsemblePath', 'ViewsPath', 'capped_margins', 'attack_steps', 'adversarial_example',
+           'show_attack', 'to_tensor_batch', 'robustness_curve', 'fooling_rate']
 
 # %% ../nbs/02_adversarial.ipynb #c006
 def eps_levels(eps: float) -> int:
@@ -24,7 +25,7 @@ def eps_levels(eps: float) -> int:
 
 def to_tensor(img: Image.Image | np.ndarray) -> torch.Tensor:
     "An RGB image (PIL or H×W×3 uint8) as a 1×3×H×W float tensor of 0–1 pixels."
-    return torch.from_numpy(np.array(img, dtype=np.uint8)).permute(2, 0, 1)[None].float() / 255
+    return torch.from_numpy(to_batch([np.asarray(img, dtype=np.uint8)]))
 
 def to_image(x: torch.Tensor, # 1×3×H×W adversarial tensor, 0–1 pixels
              ref: torch.Tensor | None = None, # the original, if the change must be clipped to `levels`
@@ -39,9 +40,8 @@ def to_image(x: torch.Tensor, # 1×3×H×W adversarial tensor, 0–1 pixels
 def tta_log_probs(net: nn.Module, # a `CatDogNet`: 0–1 pixels in, 2 logits out
                   x: torch.Tensor, # B×3×H×W, 0–1 pixels
                  ) -> torch.Tensor:
-    "Log of the flip-TTA probabilities `catdog.predict` averages: log((softmax(net(x)) + softmax(net(mirror x))) / 2), B×2."
-    lp = torch.stack([net(x).log_softmax(1), net(x.flip(3)).log_softmax(1)])
-    return lp.logsumexp(0) - math.log(2)
+    "Log of the flip-TTA probabilities `catdog.predict` averages, B×2: `catdog.tta_probs(net, x, log=True)`."
+    return tta_probs(net, x, log=True)
 
 # %% ../nbs/02_adversarial.ipynb #c011
 class PredictPath(nn.Module):
@@ -121,24 +121,31 @@ def capped_margins(cap: float = 1., targeted: bool = False):
         return sum(log_odds(out[:, j], y).clamp(**({'min': -cap} if targeted else {'max': cap})) for j in range(out.shape[1]))
     return loss
 
-def _net(model: str | nn.Module | None) -> CatDogNet:
-    "A network from a shipped model name (None: the default) or the module itself."
-    return model if isinstance(model, nn.Module) else load_model(model)
-
-@torch.no_grad()
 def _predict_log_probs(net: CatDogNet, img: Image.Image) -> torch.Tensor:
-    "The flip-TTA log-probabilities (2,) that `catdog.predict` computes for `img`: Pillow resize, 8 bits, both views."
-    return tta_log_probs(net, to_tensor(load_square(img, net.cfg.size)))[0]
+    "The flip-TTA log-probabilities (2,) that `catdog.predict` computes for `img`: the same preprocessing and forward path."
+    return predict_arrays(net, [load_square(img, net.cfg.size)], log=True)[0]
+
+def attack_steps(steps: int = 10) -> list[int]:
+    "PGD steps of each of `adversarial_example`'s `TRIES` tries: `steps`, then doubled twice (10: 10, 20, 40, 40, at most 11·`steps` in all)."
+    return [steps * 2**min(t, 2) for t in range(TRIES)]
 
 # %% ../nbs/02_adversarial.ipynb #c023
 def adversarial_example(image: ImageLike, # a path, PIL image or H×W×3 uint8 array
                         eps: float = 2/255, # largest change of a pixel, 0–1 units (2/255: two 8-bit levels)
                         target: str | None = None, # None: any wrong answer; 'cat' or 'dog': that answer
                         model: str | nn.Module | None = None, # shipped model name (None: default) or a `CatDogNet`
-                        steps: int = 10, # PGD steps of the first try
+                        steps: int = 10, # PGD steps of the first try (see `attack_steps`)
                         surrogates: tuple = SURROGATES, # shipped models (names or `CatDogNet`s) lending their gradients after the first try; () for none
+                        seed: int = 0, # seed of the later tries' random starts (the caller's random state is left as it was)
+                        progress: Callable[[dict], None] | None = None, # called after each PGD step and each try (see below)
                        ) -> Image.Image:
-    "An 8-bit RGB twin of `image`, same size, every pixel within ⌈ε·255⌉ levels, that `catdog.predict` gets wrong."
+    """An 8-bit RGB twin of `image`, same size, every pixel within ⌈ε·255⌉ levels, that `catdog.predict` gets wrong.
+
+    The work is bounded: at most `TRIES` tries of `attack_steps(steps)` PGD steps (110 for `steps=10`), each step a forward
+    and backward pass at the image's own size; it stops at the first try that fools `predict`, and if none does it returns
+    the try that came closest. `progress` receives a dict after every step (`try`, `tries`, `step`, `steps`) and, at the
+    end of each try, with `done=True`, `fooled` and `prob`: what `predict` gives the twin for `label`, the image's own label
+    (or the `target`). Deterministic for a given `seed`; torch's global random state is restored afterwards."""
     img, net = open_image(image), _net(model)
     if target not in (None, *CLASSES): raise ValueError(f"target must be None, 'cat' or 'dog', not {target!r}")
     x, k = to_tensor(img), eps_levels(eps)
@@ -146,16 +153,24 @@ def adversarial_example(image: ImageLike, # a path, PIL image or H×W×3 uint8 a
     y = CLASSES.index(target) if target else int(_predict_log_probs(net, img).argmax())
     sign, best, best_score = (-1 if target else 1), img, -math.inf  # score > 0: `predict` is fooled
     others = [n for n in map(_net, surrogates) if n is not net]   # the model itself is already in the ensemble
-    for t in range(TRIES):  # 1: own gradient; 2, 3: gradient averaged with the surrogates'; 4: every view of every model, capped
-        borrow, last = bool(t and others), t == TRIES - 1
-        path = ViewsPath([net, *others]) if last else EnsemblePath([net, *others]) if borrow else PredictPath(net)
-        loss = capped_margins(1., bool(target)) if last else log_odds
-        step = eps / 4 if borrow or last else None   # PGD's default 2.5·ε/steps is too fine to leave the flat region
-        xa = attack(path, x, y, eps, 'pgd', steps * 2**min(t, 2), step_size=step, targeted=bool(target), random_start=t > 0, loss=loss)
-        out = to_image(xa, x, k)
-        score = sign * float(log_odds(_predict_log_probs(net, out)[None], y))
-        if score > best_score: best, best_score = out, score
-        if score > 0: break
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for t, n in enumerate(attack_steps(steps)):  # 1: own gradient; 2, 3: gradient averaged with the surrogates'; 4: every view of every model, capped
+            borrow, last = bool(t and others), t == TRIES - 1
+            path = ViewsPath([net, *others]) if last else EnsemblePath([net, *others]) if borrow else PredictPath(net)
+            loss = capped_margins(1., bool(target)) if last else log_odds
+            step = eps / 4 if borrow or last else None   # PGD's default 2.5·ε/steps is too fine to leave the flat region
+            info = dict(tries=TRIES, steps=n, label=CLASSES[y]); info['try'] = t + 1
+            if progress:
+                done = iter(range(1, n + 1))   # captum runs one forward pass of `path` per PGD step
+                path.register_forward_hook(lambda *_: progress({**info, 'step': next(done, n)}))
+            xa = attack(path, x, y, eps, 'pgd', n, step_size=step, targeted=bool(target), random_start=t > 0, loss=loss)
+            out = to_image(xa, x, k)
+            lp = _predict_log_probs(net, out)
+            score = sign * float(log_odds(lp[None], y))
+            if progress: progress({**info, 'step': n, 'done': True, 'fooled': score > 0, 'prob': float(lp[y].exp())})
+            if score > best_score: best, best_score = out, score
+            if score > 0: break
     return best
 
 # %% ../nbs/02_adversarial.ipynb #c031
@@ -181,7 +196,7 @@ EPS = (0, 0.5/255, 1/255, 2/255, 4/255, 8/255)  # the ε of the accuracy curves
 
 def to_tensor_batch(a: np.ndarray) -> torch.Tensor:
     "uint8 images N×H×W×3 as an N×3×H×W tensor of 0–1 pixels."
-    return torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255
+    return torch.from_numpy(to_batch(a))
 
 @torch.no_grad()
 def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -215,26 +230,3 @@ def fooling_rate(files: list, eps: float, target: str | None = None, model: str 
             worst = max(worst, int(np.abs(np.asarray(adv, dtype=int) - np.asarray(img, dtype=int)).max()))
     return dict(eps_255=round(eps * 255, 2), target=target or 'any', images=len(files), fooled=int(fooled),
                 rate=fooled / len(files), max_change_levels=worst, seconds_mean=float(np.mean(secs)), seconds_median=float(np.median(secs)))
-
-# %% ../nbs/02_adversarial.ipynb #c067
-def adversarial_finetune(net: CatDogNet, # the model to start from (deep-copied, not changed)
-                         eps: float = 2/255, # training ε (0–1 pixel units)
-                         epochs: int = 3, lr: float = 1e-3, # one-cycle schedule of the fine-tuning
-                         name: str = 'adv', n_train: int | None = None, # run name (`runs/name`), training subset
-                        ) -> 'Learner':
-    "'Fast is better than free' fine-tuning: train a copy of `net` on FGSM-with-random-start twins of each batch."
-    from fastai.callback.core import Callback
-    from catdog.train import train_cnn
-    class FGSMRandomStart(Callback):
-        "Replace each training batch by its FGSM twin from a random start in the ε-box (step 1.25·ε)."
-        order = 11  # after `BF16` (10) has opened autocast
-        def before_batch(self):
-            "Attack each (augmented) training batch with the model in training mode; validation stays clean."
-            if not self.training: return
-            x, y = self.xb[0].as_subclass(torch.Tensor), self.yb[0].as_subclass(torch.Tensor)
-            ce = lambda out, t: F.cross_entropy(out.float(), t, reduction='none')
-            xa = attack(self.model, x, y, eps, 'pgd', steps=1, step_size=1.25 * eps, random_start=True, loss=ce)
-            self.learn.xb = (type(self.xb[0])(xa),)
-    import copy
-    return train_cnn(net.cfg, epochs=epochs, lr=lr, name=name, out=None, n_train=n_train,
-                     model=copy.deepcopy(net).train(), cbs=[FGSMRandomStart()])

@@ -8,9 +8,8 @@ import argparse, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SKIPPED_CELLS', 'KATEX_CDN', 'KATEX_DEB', 'CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train',
-           'cmd_evaluate', 'machine_info', 'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root',
-           'build_docs', 'serve', 'cmd_docs', 'parser', 'main']
+__all__ = ['CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train', 'cmd_evaluate', 'machine_info',
+           'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root', 'serve', 'cmd_docs', 'parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c006
 class CliError(Exception):
@@ -26,10 +25,11 @@ def _existing(path: str | Path, what: str = 'file') -> Path:
     return p
 
 def _check_model(name: str | None):
-    "Load shipped model `name` (cached), or raise a `CliError` (exit 2) listing the models found."
+    "Load model `name` (cached), or raise a `CliError`: exit 2 for an unknown name (listing the models found), 1 for a broken model file."
     import catdog
     try: return catdog.load_model(name)
-    except FileNotFoundError as e: raise CliError(str(e), 2) from None
+    except catdog.ModelNotFoundError as e: raise CliError(str(e), 2) from None
+    except catdog.ModelLoadError as e: raise CliError(str(e), 1) from None
 
 def _eps(s: str) -> float:
     "argparse type for ε: a float in 0–1 pixel units, or 8-bit levels written as 'N/255'."
@@ -43,12 +43,28 @@ def _png(s: str) -> Path:
     if Path(s).suffix.lower() != '.png': raise argparse.ArgumentTypeError(f"{s!r}: the output must be a .png file")
     return Path(s)
 
-def _positive(s: str) -> int:
-    "argparse type for a count ≥ 1."
+def _positive(s: str, most: int | None = None) -> int:
+    "argparse type for a count ≥ 1 (and ≤ `most`, if given)."
     try: v = int(s)
     except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a whole number")
-    if v < 1: raise argparse.ArgumentTypeError(f"{s!r}: must be at least 1")
+    if v < 1 or (most and v > most): raise argparse.ArgumentTypeError(f"{s!r}: must be at least 1" + (f" and at most {most}" if most else ''))
     return v
+
+class _Choices:
+    "The keys of a library constant (`METHODS`, `SEVERITIES`, ...) as argparse choices, read when first needed, so building the parser imports neither fastai nor captum."
+    def __init__(self, module: str, name: str):
+        "Choices from `module`.`name`."
+        self.module, self.name = module, name
+    def _keys(self) -> list:
+        "The choices (imports their module)."
+        import importlib
+        return list(getattr(importlib.import_module(self.module), self.name))
+    def __contains__(self, value) -> bool:
+        "Whether `value` is a choice."
+        return value in self._keys()
+    def __iter__(self):
+        "The choices, in order."
+        return iter(self._keys())
 
 # %% ../nbs/07_cli.ipynb #c008
 class Bar:
@@ -57,13 +73,14 @@ class Bar:
         "A bar of `width` characters for `total` items, titled `label`; `enabled=False` draws nothing."
         self.total, self.label, self.enabled, self.width, self.n, self.t0, self.drawn = max(total, 1), label, enabled, width, 0, time.time(), 0.
     def update(self, n: int = 1):
-        "Advance by `n` items and redraw (at most ten times a second, and at the end)."
+        "Advance by `n` items and redraw (at most ten times a second, and at the end), with the rate and the time left at that rate."
         self.n += n
         if not self.enabled or (time.time() - self.drawn < 0.1 and self.n < self.total): return
         self.drawn = time.time()
         k = round(self.width * self.n / self.total)
         rate = self.n / max(time.time() - self.t0, 1e-9)
-        sys.stderr.write(f"\r{self.label} [{'#' * k}{'.' * (self.width - k)}] {self.n}/{self.total} {rate:.0f}/s"); sys.stderr.flush()
+        left = f", {(self.total - self.n) / rate:.0f} s left" if self.n < self.total else ''
+        sys.stderr.write(f"\r{self.label} [{'#' * k}{'.' * (self.width - k)}] {self.n}/{self.total} {rate:.0f}/s{left}   "); sys.stderr.flush()
     def close(self):
         "End the bar's line."
         if self.enabled and self.drawn: sys.stderr.write('\n'); sys.stderr.flush()
@@ -82,14 +99,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
             files += found
         else: files.append(str(p))
     bar = Bar(len(files), 'predict', enabled=folders and not args.quiet)
-    res = catdog.Predictions([]); errors = {}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        for start in range(0, len(files), args.batch_size):
-            part = catdog.predict_many(files[start:start + args.batch_size], model=args.model, batch_size=args.batch_size)
-            errors.update({start + i: e for i, e in part.errors.items()}); res += part; bar.update(len(part))
+        res = catdog.predict_many(files, model=args.model, batch_size=args.batch_size, progress=bar.update)
     bar.close()
-    rows = [dict(file=f, label=r[0], probability=round(r[1], 4)) if r else dict(file=f, error=errors[i])
+    rows = [dict(file=f, label=r[0], probability=round(r[1], 4)) if r else dict(file=f, error=res.errors[i])
             for i, (f, r) in enumerate(zip(files, res))]
     if args.json: print(json.dumps(rows, indent=1))
     else:
@@ -99,7 +113,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if 'label' in r: print(f"{r['file']:<{w}}  {r['label']:<5}  {r['probability']:.4f}")
     for r in rows:
         if 'error' in r: print(f"catdog: error: {r['error']}", file=sys.stderr)
-    return 1 if errors else 0
+    return 1 if res.errors else 0
 
 # %% ../nbs/07_cli.ipynb #c013
 def _open_checked(path: str | Path):
@@ -109,20 +123,33 @@ def _open_checked(path: str | Path):
     try: return catdog.open_image(p)
     except catdog.InvalidImageError as e: raise CliError(str(e)) from None
 
+def _attack_progress(bar: Bar):
+    "A `progress` callback for `adversarial_example`: advance `bar` one PGD step at a time, titled with the try."
+    def update(e: dict):
+        "One PGD step done (or, with `done`, one try)."
+        if e.get('done'): bar.tries = e['try']
+        else: bar.label = f"attack, try {e['try']}/{e['tries']}"; bar.update()
+    return update
+
 def cmd_attack(args: argparse.Namespace) -> int:
-    "`catdog attack`: write an adversarial PNG twin of an image and report what the model says about both."
-    import catdog
-    from catdog.attacks import adversarial_example
+    "`catdog attack`: write an adversarial PNG twin of an image (progress on stderr) and report what the model says about both, and why when it is not fooled."
+    import catdog, numpy as np
+    from catdog.attacks import adversarial_example, attack_steps, eps_levels
     _check_model(args.model); img = _open_checked(args.image)
     before = catdog.predict(img, model=args.model)
-    adv = adversarial_example(img, eps=args.eps, target=args.target, model=args.model, steps=args.steps)
-    args.out.parent.mkdir(parents=True, exist_ok=True); adv.save(args.out)
+    bar = Bar(sum(attack_steps(args.steps)), 'attack', enabled=not args.quiet); bar.tries = 0
+    adv = adversarial_example(img, eps=args.eps, target=args.target, model=args.model, steps=args.steps, progress=_attack_progress(bar))
+    bar.close()
+    with catdog.atomic_write(args.out) as tmp: adv.save(tmp)
     after = catdog.predict(args.out, model=args.model)   # read back from the file: what a user of the PNG gets
-    import numpy as np
-    levels = int(np.abs(np.asarray(adv, np.int16) - np.asarray(img.convert('RGB'), np.int16)).max())
+    levels = int(np.abs(np.asarray(adv, np.int16) - np.asarray(img, np.int16)).max())
     fooled = after[0] != before[0] if args.target is None else after[0] == args.target
     print(f"{args.out}: model says {before[0]} {before[1]:.2f} on the original, {after[0]} {after[1]:.2f} on the attack "
-          f"(pixels changed by at most {levels}/255){'' if fooled else ' - not fooled: try a larger --eps'}")
+          f"(pixels changed by at most {levels}/255)")
+    if not fooled:
+        k, want = eps_levels(args.eps), f"say '{args.target}'" if args.target else f"stop saying '{before[0]}'"
+        print(f"catdog: not fooled: {bar.tries} tries ({bar.n} PGD steps) could not make the model {want} with every pixel within "
+              f"{k}/255 of the original; this image needs a larger change: try --eps {2 * k}/255 or more --steps", file=sys.stderr)
     return 0
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -310,113 +337,21 @@ def bench_markdown(res: dict) -> str:
 def cmd_bench(args: argparse.Namespace) -> int:
     "`catdog bench`: run the benchmarks, write them as JSON and print them as tables."
     res = run_bench(quick=args.quick, models=args.models)
-    out = Path(args.out); out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + '\n')
+    import catdog
+    out = Path(args.out)
+    with catdog.atomic_write(out) as tmp: tmp.write_text(json.dumps(res, indent=1) + '\n')
     print(bench_markdown(res)); print(f"\nwritten: {out}")
     return 0
 
 # %% ../nbs/07_cli.ipynb #c025
 def repo_root(start: str | Path | None = None) -> Path:
-    "The catdog repository above `start` (default: the working folder, then the package's parent): it holds settings.ini and nbs/."
+    "The catdog repository above `start` (default: the working folder, then the package's parent): it holds settings.ini, nbs/ and tools/docs.py."
     import catdog
     for d in [Path(start or Path.cwd()).resolve(), *Path(start or Path.cwd()).resolve().parents, Path(catdog.__file__).resolve().parents[1]]:
-        if (d/'settings.ini').exists() and (d/'nbs').is_dir(): return d
-    raise CliError('catdog docs needs the catdog repository (settings.ini and nbs/): run it inside a clone')
-
-SKIPPED_CELLS = []  # (notebook title, cell source) of cells that `build_docs` did not run for show_doc
-
-def _docs_processor():
-    "nbdev's `exec_show_docs`, running only exported cells, pure import cells and show_doc cells, never failing the build."
-    import ast, re
-    from nbdev import processors as P
-    class DocsShowDocs(P.exec_show_docs):
-        "Run what `show_doc` needs; note (instead of running) cells that mix imports with other code."
-        def __call__(self, cell):
-            "Run `cell` in the notebook's shell if it defines or imports what the docs need."
-            if not self.nb.has_docs_ or not hasattr(self, 'k') or cell.cell_type != 'code' or not cell.source: return
-            d = cell.directives_
-            if 'nbdev_export' + '()' in cell.source or d.get('eval:', [''])[0].lower() == 'false' or 'slow' in d: return
-            try: body = ast.parse('\n'.join(l for l in cell.source.splitlines() if not re.match(r'\s*[%!]', l))).body
-            except SyntaxError: return
-            export = bool(d.keys() & {'export', 'exports', 'exporti', 'exec_doc'})
-            imports = body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body)
-            showdoc = body and all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and getattr(n.value.func, 'id', '') == 'show_doc' for n in body)
-            if export or imports or showdoc:
-                self.k.cell(cell)
-                if self.k.exc:
-                    SKIPPED_CELLS.append((getattr(self.nb, 'frontmatter_', {}).get('title', '?'), f"FAILED ({self.k.exc!r}): {cell.source.splitlines()[-1][:80]}"))
-                    self.k.exc = None
-            elif any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(ast.Module(body, []))):
-                SKIPPED_CELLS.append((getattr(self.nb, 'frontmatter_', {}).get('title', '?'), cell.source.splitlines()[0][:80]))
-    return DocsShowDocs
-
-# %% ../nbs/07_cli.ipynb #c027
-KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/'  # where smalldocs 0.5.4 loads KaTeX from
-KATEX_DEB = Path('/usr/share/javascript/katex')                 # Debian's libjs-katex
-
-def _local_links(proc: Path, doc_url: str) -> int:
-    "In the processed notebooks, drop nbdev's `output-file` and point links to `doc_url`PAGE.html at the local pages; count them."
-    import re
-    nbs = {p: p.read_text() for p in proc.glob('*.ipynb')}
-    pages = {m.group(1): p.stem for p, t in nbs.items() if (m := re.search(r'output-file: ([\w.-]+\.html)', t))}
-    n = 0
-    for p, t in nbs.items():
-        t = re.sub(r'output-file: [\w.-]+\.html\\n', '', t)
-        for out, stem in pages.items(): n += t.count(doc_url + out); t = t.replace(doc_url + out, f"{stem}.html")
-        p.write_text(t)
-    return n
-
-def _local_katex(site: Path) -> int:
-    "Serve KaTeX from the site (Debian's libjs-katex) instead of the CDN; number of pages changed (0 without libjs-katex)."
-    import shutil
-    pages = [p for p in site.rglob('*.html') if KATEX_CDN in p.read_text()]
-    if not pages or not (KATEX_DEB/'katex.min.js').exists(): return 0
-    shutil.rmtree(site/'site_libs'/'katex', ignore_errors=True)
-    shutil.copytree(KATEX_DEB, site/'site_libs'/'katex', symlinks=False)
-    for p in pages:
-        base = os.path.relpath(site/'site_libs'/'katex', p.parent) + '/'
-        p.write_text(p.read_text().replace(KATEX_CDN + 'contrib/auto-render.min.js', base + 'contrib/auto-render.js').replace(KATEX_CDN, base))
-    return len(pages)
+        if (d/'settings.ini').exists() and (d/'nbs').is_dir() and (d/'tools'/'docs.py').exists(): return d
+    raise CliError('catdog docs needs the catdog repository (settings.ini, nbs/ and tools/docs.py): run it inside a clone')
 
 # %% ../nbs/07_cli.ipynb #c028
-def build_docs(root: str | Path | None = None, # the repository (default: found from the working folder)
-               quiet: bool = False,            # print nothing but errors
-               verbose: bool = False,          # list every cell not run for show_doc
-              ) -> Path:
-    "Process the notebooks with nbdev into `_proc/` and render them with smalldocs; return the site's folder."
-    import contextlib, io, warnings
-    root = repo_root(root); cwd = Path.cwd()
-    try: import smalldocs.site
-    except ImportError: raise CliError('smalldocs is not installed: pip install -r requirements.txt') from None
-    os.chdir(root)
-    try:
-        from nbdev import processors as P, quarto as Q, serve as S
-        from nbdev.config import get_config
-        Q.refresh_quarto_yml(); Q.nbdev_sidebar.__wrapped__()       # nbs/_quarto.yml, nbdev.yml (and sidebar.yml unless custom)
-        orig, P.exec_show_docs = P.exec_show_docs, _docs_processor()  # nbdev's processors look the class up by name
-        SKIPPED_CELLS.clear()
-        out = io.StringIO()
-        try:
-            with warnings.catch_warnings(), contextlib.redirect_stdout(out):
-                warnings.simplefilter('ignore')
-                S.proc_nbs(n_workers=0, force=True)                 # in this process: no worker processes
-        finally: P.exec_show_docs = orig
-        cfg = get_config()
-        _local_links(root/'_proc', cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + ('/' if cfg.doc_baseurl.strip('/') else ''))
-        site = smalldocs.site.build(root/'_proc', quiet=True)
-        katex = _local_katex(root/'_proc'/'_docs')
-    finally: os.chdir(cwd)
-    dest = root/'_proc'/'_docs'
-    if not quiet:
-        for w in site.warnings: print(f"smalldocs: {w}", file=sys.stderr)
-        if not katex and any(KATEX_CDN in p.read_text() for p in dest.glob('*.html')):
-            print('docs: pages with maths load KaTeX from a CDN (apt-get install libjs-katex to serve it locally)', file=sys.stderr)
-        failed = [c for c in SKIPPED_CELLS if 'FAILED' in c[1]]
-        for title, src in (SKIPPED_CELLS if verbose else failed): print(f"docs: not run for show_doc ({title}): {src}", file=sys.stderr)
-        if not verbose and len(SKIPPED_CELLS) > len(failed):
-            print(f"docs: {len(SKIPPED_CELLS) - len(failed)} cells mix imports with other code and were not run for show_doc (--verbose lists them)", file=sys.stderr)
-    return dest
-
 def serve(folder: str | Path, port: int = 8000, host: str = '127.0.0.1'):
     "Serve `folder` over HTTP on `host`:`port` until interrupted."
     import functools, http.server
@@ -427,8 +362,12 @@ def serve(folder: str | Path, port: int = 8000, host: str = '127.0.0.1'):
         except KeyboardInterrupt: pass
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    "`catdog docs`: build the documentation site (and serve it with `--serve`)."
-    t = time.time(); dest = build_docs(args.root, verbose=args.verbose)
+    "`catdog docs`: build the documentation site with the repository's `tools/docs.py` (nbdev and smalldocs, in a process of its own), then serve it with `--serve`."
+    import subprocess
+    root, t = repo_root(args.root), time.time()
+    r = subprocess.run([sys.executable, str(root/'tools'/'docs.py'), *(['--verbose'] if args.verbose else [])], cwd=root)
+    if r.returncode: raise CliError(f"{root/'tools'/'docs.py'}: the docs build failed (exit code {r.returncode})")
+    dest = root/'_proc'/'_docs'
     print(f"site written to {dest} ({len(list(dest.glob('*.html')))} pages, {time.time() - t:.0f} s); open {dest/'index.html'}")
     if args.serve: serve(dest, args.port)
     return 0
@@ -460,28 +399,34 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser('attack', help='make an adversarial example', formatter_class=F,
-                       description='Write a PNG twin of IN, every pixel within eps, that the model gets wrong.')
+                       description='Write a PNG twin of IN, every pixel within eps, that the model gets wrong. The work is bounded: at most '
+                                   '4 tries of STEPS, 2×STEPS, 4×STEPS and 4×STEPS PGD steps (110 with the default 10), stopping at the first '
+                                   'try that fools the model; each step is a forward and backward pass at the image\'s own size, so large '
+                                   'photos take longer (a progress bar on stderr shows the steps done and the time left). If no try fools '
+                                   'the model, the closest one is written and the command says so.')
     p.add_argument('image', metavar='IN', help='image to attack'); p.add_argument('out', metavar='OUT', type=_png, help='PNG file to write')
     p.add_argument('--eps', type=_eps, default=2/255, help="largest pixel change: 0-1 units or 8-bit levels as N/255")
-    p.add_argument('--target', choices=('cat', 'dog'), default=None, help='the wrong answer wanted (default: any wrong answer)')
-    p.add_argument('--steps', type=_positive, default=10, help='PGD steps of the first try (doubled on each retry)')
+    p.add_argument('--target', choices=_Choices('catdog', 'CLASSES'), metavar='LABEL', default=None, help='the wrong answer wanted: %(choices)s (default: any wrong answer)')
+    p.add_argument('--steps', type=lambda s: _positive(s, 100), default=10,
+                   help='PGD steps of the first try, at most 100; the later tries take 2, 4 and 4 times as many')
     p.add_argument('--model', **model)
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=cmd_attack)
 
     p = sub.add_parser('explain', help='show which pixels decided', formatter_class=F,
                        description='Write a PNG: the image and the evidence for TARGET drawn over it.')
     p.add_argument('image', metavar='IN', help='image to explain'); p.add_argument('out', metavar='OUT', type=_png, help='PNG file to write')
-    p.add_argument('--target', choices=('cat', 'dog'), default=None, help='whose evidence (default: the predicted label)')
-    p.add_argument('--method', choices=('gradcam', 'ig', 'occlusion'), default='gradcam', help='attribution method')
+    p.add_argument('--target', choices=_Choices('catdog', 'CLASSES'), metavar='LABEL', default=None, help='whose evidence: %(choices)s (default: the predicted label)')
+    p.add_argument('--method', choices=_Choices('catdog.interpret', 'METHODS'), metavar='METHOD', default='gradcam', help='attribution method: %(choices)s')
     p.add_argument('--model', **model)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser('train', help='train and ship a model', formatter_class=F,
                        description='Train a CatDogNet from scratch (one-cycle AdamW, a checkpoint after every epoch) and ship it.')
     p.add_argument('--data', default=None, help='zip, train/ folder or cats/+dogs/ folders (default: $CATDOG_DATA or the shared train.zip)')
-    p.add_argument('--model', default='cnn', help='name of the model: files OUT/NAME.pt|json, checkpoints RUNS/NAME/')
+    p.add_argument('--model', '--name', default='cnn', help='name of the model: files OUT/NAME.pt|json, checkpoints RUNS/NAME/')
     p.add_argument('--epochs', type=_positive, default=30, help='passes over the training images')
-    p.add_argument('--n-train', type=_positive, default=None, help='train on a seeded subset of this many images')
+    p.add_argument('--n-train', '--n_train', type=_positive, default=None, help='train on a seeded subset of this many images')
     p.add_argument('--size', type=_positive, default=128, help='input resolution in pixels')
     p.add_argument('--width', type=float, default=1.0, help='width multiplier of the default architecture')
     p.add_argument('--plain', action='store_true', help='no residual shortcuts (the ablation)')
@@ -498,7 +443,7 @@ def parser() -> argparse.ArgumentParser:
                        description='Accuracy of a model on labelled images (default: the fixed validation split), clean or corrupted.')
     p.add_argument('--data', default=None, help='folder or zip of labelled images (cat.1.jpg, or cats/ and dogs/)')
     p.add_argument('--model', **model)
-    p.add_argument('--noise', choices=('gaussian', 'salt_pepper', 'speckle', 'poisson', 'uniform', 'blur', 'jpeg'), default=None, help='corruption (chapter 03)')
+    p.add_argument('--noise', choices=_Choices('catdog.noise', 'SEVERITIES'), metavar='KIND', default=None, help='corruption of chapter 03: %(choices)s')
     p.add_argument('--level', type=float, default=None, help='its level (default: severity 3 of chapter 03)')
     p.add_argument('--limit', type=_positive, default=None, help='a seeded sample of this many images')
     p.add_argument('--seed', type=int, default=0, help='seed of the sample and the noise')
@@ -533,6 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     try: return args.func(args)
     except CliError as e: print(f"catdog: error: {e}", file=sys.stderr); return e.code
     except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        print(f"catdog: error: {e}", file=sys.stderr); return 1
+    except Exception as e:   # a bad model file or image met outside the checks above: still one line
+        import catdog
+        if not isinstance(e, (catdog.ModelLoadError, catdog.InvalidImageError)): raise
         print(f"catdog: error: {e}", file=sys.stderr); return 1
     except KeyboardInterrupt: print('catdog: interrupted', file=sys.stderr); return 130
 

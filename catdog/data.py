@@ -4,25 +4,21 @@
 
 # %% ../nbs/00_data.ipynb #c003
 from __future__ import annotations
-import json, os, re, time, zipfile, hashlib
+import hashlib, json, os, re, time, warnings, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from fastai.vision.all import *
 from .image import *
+from . import CLASSES, atomic_write, _here  # after fastai's star import, which has names of its own
 
 # %% auto #0
-__all__ = ['CLASSES', 'PROJECT', 'DEFAULT_DATA', 'N_VALID', 'SEED', 'data_source', 'cache_dir', 'unpack', 'label_of',
-           'find_images', 'CachedImages', 'cached_images', 'valid_mask', 'ResizeBatch', 'catdog_dblock', 'catdog_dls']
+__all__ = ['PROJECT', 'DEFAULT_DATA', 'N_VALID', 'SEED', 'data_source', 'cache_dir', 'unpack', 'label_of', 'find_images',
+           'CachedImages', 'cached_images', 'valid_mask', 'ResizeBatch', 'catdog_dblock', 'catdog_dls', 'CLASSES']
 
 # %% ../nbs/00_data.ipynb #c005
-CLASSES = ['cat', 'dog']
-def _package_dir() -> Path:
-    "Folder of the catdog package (also when this code runs in its notebook, which has no `__file__`)."
-    try: return Path(__file__).resolve().parent
-    except NameError: import catdog; return Path(catdog.__file__).resolve().parent
-
-PROJECT = _package_dir().parent  # the repository (models/, runs/, results/ live here)
+_all_ = ['CLASSES']  # ('cat', 'dog'), from `catdog`: `from catdog.data import *` brings it too
+PROJECT = _here().parent  # the repository (models/, runs/, results/ live here)
 DEFAULT_DATA = PROJECT.parent/'shared'/'data'/'dogs-vs-cats'/'train.zip'
 
 def data_source(path: str | Path | None = None) -> Path:
@@ -43,7 +39,7 @@ def unpack(archive: Path) -> Path:
     dest = cache_dir()/f"{archive.stem}-{key}"
     if not (dest/'.complete').exists():
         with zipfile.ZipFile(archive) as z: z.extractall(dest)
-        (dest/'.complete').touch()
+        with atomic_write(dest/'.complete') as tmp: tmp.write_text('')
     return dest
 
 # %% ../nbs/00_data.ipynb #c008
@@ -96,8 +92,8 @@ def cached_images(size: int = 128, source: str | Path | None = None, files=None)
     stem = cache_dir()/f"images-{size}-{key}"
     if not Path(f"{stem}.json").exists():
         c = _decode_all(files, size)
-        np.save(f"{stem}.npy", c.x)
-        Path(f"{stem}.json").write_text(json.dumps(dict(y=c.y.tolist(), names=c.names, bad=c.bad)))
+        with atomic_write(f"{stem}.npy") as tmp: np.save(tmp, c.x)
+        with atomic_write(f"{stem}.json") as tmp: tmp.write_text(json.dumps(dict(y=c.y.tolist(), names=c.names, bad=c.bad)))  # written last: the cache is complete
     meta = json.loads(Path(f"{stem}.json").read_text())
     return CachedImages(np.load(f"{stem}.npy", mmap_mode='r'), np.array(meta['y']), meta['names'], meta['bad'])
 

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['ImageLike', 'MAX_PIXELS', 'InvalidImageError', 'open_image', 'to_square', 'load_square']
+__all__ = ['ImageLike', 'MAX_PIXELS', 'InvalidImageError', 'open_image', 'to_square', 'load_square', 'to_batch']
 
 # %% ../nbs/00a_image.ipynb #c006
 class InvalidImageError(ValueError):
@@ -37,17 +37,16 @@ def _flatten(img: Image.Image) -> Image.Image:
 
 # %% ../nbs/00a_image.ipynb #c009
 def _from_array(a: np.ndarray, name: str = 'array') -> Image.Image:
-    "An RGB image from an H×W, H×W×3 or H×W×4 uint8 array; anything else is an `InvalidImageError`."
+    "An RGB image from an H×W, H×W×3 or H×W×4 uint8 array with no empty side; anything else is an `InvalidImageError`."
     if a.dtype != np.uint8: raise InvalidImageError(f"{name}: expected a uint8 array, got dtype {a.dtype}")
-    if a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4)) and min(a.shape[:2]) > 0:
+    if (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))) and min(a.shape[:2]) > 0:
         return _flatten(Image.fromarray(np.ascontiguousarray(a)))
-    raise InvalidImageError(f"{name}: expected an H×W×3 image array, got shape {a.shape}")
+    raise InvalidImageError(f"{name}: expected an H×W×3 image array with no empty side, got shape {a.shape}")
 
 # %% ../nbs/00a_image.ipynb #c010
 def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
-               draft: int | None = None, # for JPEGs: let the decoder shrink to about this size (speed)
               ) -> Image.Image:
-    "Open `src` as an RGB `PIL.Image` (EXIF rotation applied, first frame of an animation)."
+    "Open `src` as an RGB `PIL.Image`, decoded in full (EXIF rotation applied, first frame of an animation, transparency on white)."
     if isinstance(src, np.ndarray): return _from_array(src)
     if isinstance(src, Image.Image): img, name = src, 'PIL image'
     elif isinstance(src, (str, Path)):
@@ -56,21 +55,21 @@ def open_image(src: ImageLike, # a path, a PIL image, or an H×W×3 uint8 array
         if path.is_dir(): raise InvalidImageError(f"{name}: is a directory, not an image file")
         if path.stat().st_size == 0: raise InvalidImageError(f"{name}: the file is empty")
         try: img = Image.open(path)
+        except PermissionError: raise InvalidImageError(f"{name}: permission denied (the file cannot be read)") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise InvalidImageError(f"{name}: not a readable image ({e})") from None
     else: raise InvalidImageError(f"expected a path, PIL image or numpy array, got {type(src).__name__}")
-    return _decode(img, name, draft)
+    return _decode(img, name)
 
 # %% ../nbs/00a_image.ipynb #c012
-def _decode(img: Image.Image, name: str, draft: int | None) -> Image.Image:
+def _decode(img: Image.Image, name: str) -> Image.Image:
     "Decode `img` fully, guarding size and decoder errors, and return it as RGB."
     w, h = img.size
     if w * h > MAX_PIXELS: raise InvalidImageError(f"{name}: {w}×{h} pixels is over the {MAX_PIXELS:,} limit (decompression bomb?)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            if getattr(img, 'n_frames', 1) > 1: img.seek(0)  # animated: the first frame
-            if draft and img.format == 'JPEG': img.draft('RGB', (draft, draft))
+            if getattr(img, 'n_frames', 1) > 1: img.seek(0)  # animated or multi-page: the first frame
             img.load()
             img = ImageOps.exif_transpose(img)
             return _flatten(img)
@@ -83,5 +82,13 @@ def to_square(img: Image.Image, size: int) -> Image.Image:
     return img if img.size == (size, size) else img.resize((size, size), Image.BILINEAR)
 
 def load_square(src: ImageLike, size: int) -> np.ndarray:
-    "Open `src` and return it as a `size`×`size`×3 uint8 array: the one preprocessing of training and prediction."
-    return np.asarray(to_square(open_image(src, draft=size), size))
+    "Open `src` and return it as a `size`×`size`×3 uint8 array: the one preprocessing of training and prediction (a path, a PIL image and an array of the same pixels give the same square)."
+    return np.asarray(to_square(open_image(src), size))
+
+def to_batch(squares: np.ndarray | list) -> np.ndarray:
+    "The network's input from uint8 images (an N×H×W×3 array or a list of H×W×3 arrays): float32 N×3×H×W, pixels 0–1 (numpy only, no torch)."
+    a = squares if isinstance(squares, np.ndarray) else np.stack(squares)
+    if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3: raise ValueError(f"expected uint8 N×H×W×3 images, got {a.dtype} {a.shape}")
+    x = a.transpose(0, 3, 1, 2).astype(np.float32, order='C')
+    x /= 255
+    return x

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_interpret.ipynb #c003
 from __future__ import annotations
-import argparse, contextlib, sys
+import sys
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
@@ -12,7 +12,7 @@ from captum.attr import LayerGradCam, LayerAttribution, IntegratedGradients, Occ
 from captum.attr import visualization as viz
 from matplotlib.figure import Figure
 from .image import *
-from . import load_model, predict, CLASSES
+from . import load_model, predict, tta_probs, atomic_write, CLASSES, _net
 
 # %% auto #0
 __all__ = ['METHODS', 'side_by_side', 'paste_into', 'blend', 'LogOdds', 'model_input', 'target_index', 'gradcam',
@@ -63,8 +63,7 @@ class LogOdds(nn.Module):
 def model_input(image: ImageLike, size: int = 128) -> tuple[torch.Tensor, tuple[int, int]]:
     "`image` as the model sees it (1×3×`size`×`size`, 0–1, squashed as in `catdog.predict`), and its own (H, W)."
     img = open_image(image)
-    x = torch.from_numpy(np.array(to_square(img, size))).permute(2, 0, 1)[None].float() / 255
-    return x, (img.height, img.width)
+    return torch.from_numpy(to_batch([load_square(img, size)])), (img.height, img.width)
 
 def target_index(target: str | int) -> int:
     "Class index of 'cat'/'dog' (or 0/1)."
@@ -99,22 +98,10 @@ def to_heatmap(a: torch.Tensor, hw: tuple[int, int]) -> np.ndarray:
     return (m / top if top > 0 else m).numpy().astype(np.float32)
 
 # %% ../nbs/05_interpret.ipynb #c031
-def _net(model: str | nn.Module | None) -> nn.Module:
-    "The network to explain: a module as given, else the shipped model of that name."
-    return model if isinstance(model, nn.Module) else load_model(model)
-
-@contextlib.contextmanager
-def _threads(n: int | None):
-    "Run the block with `n` torch threads (None: unchanged), restoring the setting afterwards."
-    old = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 @torch.no_grad()
 def predicted(net: nn.Module, x: torch.Tensor) -> int:
-    "Index of the label `catdog.predict` gives the model input `x` (image and mirror image averaged)."
-    return int((net(x).softmax(1) + net(x.flip(3)).softmax(1)).argmax())
+    "Index of the label `catdog.predict` gives the model input `x` (flip TTA: `catdog.tta_probs`)."
+    return int(tta_probs(net, x).argmax())
 
 # %% ../nbs/05_interpret.ipynb #c032
 def explain(image: ImageLike,                 # path, PIL image or H×W×3 uint8 array
@@ -126,9 +113,8 @@ def explain(image: ImageLike,                 # path, PIL image or H×W×3 uint8
     if method not in METHODS: raise ValueError(f"method {method!r}: expected one of {', '.join(METHODS)}")
     net = _net(model); f = LogOdds(net).eval()
     x, hw = model_input(image, net.cfg.size)
-    with _threads(1):  # one image is too little work to share between two busy cores (timing table below)
-        t = predicted(net, x) if target is None else target_index(target)
-        return to_heatmap(METHODS[method](f, x, t), hw)
+    t = predicted(net, x) if target is None else target_index(target)
+    return to_heatmap(METHODS[method](f, x, t), hw)
 
 # %% ../nbs/05_interpret.ipynb #c038
 def overlay(ax: 'matplotlib.axes.Axes', image: ImageLike, heatmap: np.ndarray, title: str | None = None, colorbar: bool = False):
@@ -153,25 +139,15 @@ def save_overlay(image: ImageLike,     # the explained image
     a1, a2 = fig.subplots(1, 2)
     a1.imshow(img); a1.set_title('image'); a1.axis('off')
     overlay(a2, img, heatmap, title, colorbar=True)
-    fig.tight_layout(); fig.savefig(path, dpi=100); return Path(path)
+    fig.tight_layout()
+    with atomic_write(path) as tmp: fig.savefig(tmp, dpi=100)
+    return Path(path)
 
 # %% ../nbs/05_interpret.ipynb #c048
 def explain_main(argv: list[str] | None = None) -> int:
-    "Command line: `python -m catdog.interpret IN.jpg OUT.png [--target cat] [--method gradcam] [--model cnn]`."
-    ap = argparse.ArgumentParser(prog='python -m catdog.interpret', description='Explain one image: an overlay PNG of the evidence for cat or dog.')
-    ap.add_argument('image', help='image file to explain'); ap.add_argument('out', help='PNG file to write')
-    ap.add_argument('--target', choices=CLASSES, default=None, help='whose evidence to show (default: the predicted label)')
-    ap.add_argument('--method', choices=tuple(METHODS), default='gradcam', help='attribution method (default: gradcam)')
-    ap.add_argument('--model', default=None, help='shipped model name or path to its .pt file (default: cnn)')
-    args = ap.parse_args(argv)
-    try: net = load_model(args.model)
-    except FileNotFoundError as e: print(f"error: {e}", file=sys.stderr); return 2
-    try: label, p = predict(args.image, model=args.model); heat = explain(args.image, args.target, args.method, net)
-    except (InvalidImageError, FileNotFoundError) as e: print(f"error: {e}", file=sys.stderr); return 1
-    target = args.target or label
-    save_overlay(args.image, heat, args.out, title=f"{args.method}: evidence for '{target}'\n(model says {label} {p:.0%})")
-    print(f"{args.out}: {args.method} evidence for '{target}' (model says {label} {p:.2f})")
-    return 0
+    "`python -m catdog.interpret IN.png OUT.png [--target cat] [--method gradcam] [--model cnn]`: an alias of `catdog explain` (chapter 07), the one command line."
+    from catdog.cli import main
+    return main(['explain', *(sys.argv[1:] if argv is None else argv)])
 
 # %% ../nbs/05_interpret.ipynb #c049
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(explain_main())  # `python -m catdog.interpret`, not in notebooks
@@ -218,4 +194,4 @@ def deletion_curve(image: ImageLike,     # the image
     keep = torch.ones(steps + 1, S * S)
     for i, k in enumerate(np.linspace(0, S * S, steps + 1).round().astype(int)): keep[i, order[:k]] = 0
     keep = keep.view(-1, 1, S, S)
-    with _threads(1): return net(x * keep + base * (1 - keep)).softmax(1)[:, target_index(target)].numpy()
+    return net(x * keep + base * (1 - keep)).softmax(1)[:, target_index(target)].numpy()

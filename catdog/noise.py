@@ -4,19 +4,23 @@
 
 # %% ../nbs/03_noise.ipynb #c003
 from __future__ import annotations
-import io, math, random
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import io, json, math, random
+from pathlib import Path
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image, ImageFilter
 from torchvision.transforms.functional import gaussian_blur
 from fastai.vision.all import RandTransform, TensorImage
-import pandas as pd
+from . import atomic_write, load_model, predict_arrays
+from .data import PROJECT, cached_images, valid_mask
+from .image import load_square
+from .models import CatDogNet
+from .train import train_cnn
 
 # %% auto #0
-__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'UNNAMED', 'HEAVY', 'HEAVY_WEIGHTS', 'gaussian_noise',
-           'speckle_noise', 'uniform_noise', 'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8',
-           'corrupt', 'corrupt_image', 'Corrupt', 'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve',
-           'annotate_card', 'finetune_robust', 'noise_table', 'laplace_noise', 'correlated_noise', 'pixelate',
-           'motion_blur', 'sigma_draws', 'draw_summary']
+__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
+           'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
+           'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
+           'noise_table', 'draw_summary']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -125,13 +129,6 @@ class Corrupt(RandTransform):
         return TensorImage(out)
 
 # %% ../nbs/03_noise.ipynb #c020
-from . import load_model
-from pathlib import Path
-from .data import PROJECT, cached_images, valid_mask
-from .image import load_square
-from .models import CatDogNet
-from .train import predict_arrays, train_cnn
-
 def median_denoise(u8: np.ndarray, size: int = 3) -> np.ndarray:
     "Median-filter each uint8 image of a batch (B×H×W×3): the test-time denoiser of remedy (b)."
     return np.stack([np.asarray(Image.fromarray(a).filter(ImageFilter.MedianFilter(size))) for a in u8])
@@ -172,12 +169,11 @@ HELD_OUT = ('speckle', 'poisson', 'uniform')                                    
 
 def annotate_card(path, **fields) -> dict | None:
     "Add or replace `fields` in the model card `path` (.json) if it exists: e.g. the true recipe of a fine-tuned model."
-    import json
-    from pathlib import Path
     card = Path(path).with_suffix('.json')
     if not card.exists(): return None
     c = {**json.loads(card.read_text()), **fields}
-    card.write_text(json.dumps(c, indent=2) + '\n'); return c
+    with atomic_write(card) as tmp: tmp.write_text(json.dumps(c, indent=2) + '\n')
+    return c
 
 def finetune_robust(name: str, kinds: dict, epochs: int = 4, lr: float = 1e-3, p: float = 0.5, base: str = 'cnn',
                     weights: dict | None = None, **kw):
@@ -204,54 +200,9 @@ def noise_table(models: dict, x: np.ndarray, y: np.ndarray, severities: dict = S
                                  accuracy=noisy_accuracy(m, x, y, kind, lvl, denoise=den)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/03_noise.ipynb #c045
-def laplace_noise(x: torch.Tensor, b, g: torch.Generator | None = None) -> torch.Tensor:
-    "Additive Laplacian noise of scale `b` (standard deviation √2·b): heavy-tailed."
-    u = torch.rand(x.shape, generator=g).clamp(1e-6, 1 - 1e-6) - 0.5
-    return x - _per_image(b, x) * u.sign() * torch.log1p(-2 * u.abs())
-
-def correlated_noise(x: torch.Tensor, sigma, g: torch.Generator | None = None, scale: int = 4) -> torch.Tensor:
-    "Gaussian noise of σ drawn at 1/`scale` resolution and bilinearly upsampled: blotches `scale` pixels wide."
-    b, c, h, w = x.shape
-    n = torch.randn((b, c, -(-h // scale), -(-w // scale)), generator=g)
-    n = F.interpolate(n, size=(h, w), mode='bilinear', align_corners=False)
-    return x + _per_image(sigma, x) * n / n.std(dim=(1, 2, 3), keepdim=True)
-
-def pixelate(x: torch.Tensor, factor, g: torch.Generator | None = None) -> torch.Tensor:
-    "Down-sample by `factor` (area average), then back up with nearest-neighbour blocks (deterministic)."
-    h, w = x.shape[-2:]
-    out = [F.interpolate(F.interpolate(xi[None], size=(max(1, round(h / f)), max(1, round(w / f))), mode='area'), size=(h, w), mode='nearest')
-           for xi, f in zip(x, _per_image(factor, x).flatten().tolist())]
-    return torch.cat(out)
-
-def motion_blur(x: torch.Tensor, length, g: torch.Generator | None = None) -> torch.Tensor:
-    "Horizontal motion blur: the mean of `length` horizontally shifted copies (deterministic)."
-    out = []
-    for xi, k in zip(x, _per_image(length, x).flatten().tolist()):
-        k = max(1, int(round(k))); kern = torch.ones(3, 1, 1, k) / k
-        out.append(F.conv2d(F.pad(xi[None], (k // 2, k - 1 - k // 2, 0, 0), mode='replicate'), kern, groups=3))
-    return torch.cat(out)
-
-UNNAMED = {  # corruptions from outside the issue's list: an honest test of transfer (never trained on, never tuned to)
-    'laplace':     (0.03, 0.07, 0.12, 0.2, 0.3),  # scale b of additive Laplace(0, b)
-    'correlated':  (0.03, 0.06, 0.1, 0.15, 0.2),  # σ of Gaussian noise in 4-pixel blotches
-    'pixelate':    (1.5, 2, 3, 4, 6),             # down-sampling factor
-    'motion_blur': (3, 5, 9, 13, 19),             # streak length in pixels
-}
-CORRUPTIONS.update(laplace=laplace_noise, correlated=correlated_noise, pixelate=pixelate, motion_blur=motion_blur)
-
-# %% ../nbs/03_noise.ipynb #c061a
-def sigma_draws(model: nn.Module, x: np.ndarray, y: np.ndarray, sigmas=(0.3, 0.5), draws: int = 3) -> pd.DataFrame:
-    "Accuracy of `model` on images `x` (labels `y`): clean once, and at each Gaussian σ of `sigmas` under `draws` independent noise draws."
-    return pd.DataFrame([dict(sigma=sg, draw=d, images=len(y), accuracy=noisy_accuracy(model, x, y, 'gaussian' if sg else None, sg or None, seed=10_000 * d))
-                         for sg in (0, *sigmas) for d in ((0,) if sg == 0 else range(draws))])
-
+# %% ../nbs/03_noise.ipynb #c061b
 def draw_summary(rows: pd.DataFrame) -> pd.DataFrame:
     "Per σ of `sigma_draws` rows: number of draws, mean accuracy, lowest and highest draw, and the binomial standard error of the mean."
     s = rows.groupby('sigma').agg(draws=('draw', 'size'), images=('images', 'first'), mean=('accuracy', 'mean'), lowest=('accuracy', 'min'), highest=('accuracy', 'max'))
     s['standard error'] = np.sqrt(s['mean'] * (1 - s['mean']) / (s.images * s.draws))
     return s
-
-# %% ../nbs/03_noise.ipynb #h01
-HEAVY = {**MIXTURE, 'gaussian': (0., 0.7)}                               # (c)'s kinds, the Gaussian range stretched to 0.7 ...
-HEAVY_WEIGHTS = {'gaussian': 2, 'salt_pepper': 1, 'blur': 1, 'jpeg': 1}   # ... and drawn twice as often as each other kind

@@ -4,19 +4,20 @@
 
 # %% ../nbs/01_cnn.ipynb #c003
 from __future__ import annotations
-import functools, json, os, random, subprocess, time
+import contextlib, functools, json, os, random, subprocess, sys, time
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
 from .models import *
 from .data import *
-import pandas as pd
+from . import atomic_write, file_sha256, predict_arrays  # after fastai's star import: fastai has a `load_model` of its own
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'EpochCheckpoint',
-           'predict_arrays', 'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'ablation_config',
-           'ablate', 'train_speed']
+__all__ = ['receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'load_checkpoint', 'EpochCheckpoint',
+           'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -76,48 +77,50 @@ def set_rng_states(s: dict, dl_rng: random.Random):
     np.random.set_state((s['numpy'][0], np.array(s['numpy'][1], dtype=np.uint32), *s['numpy'][2:]))
     torch.set_rng_state(torch.tensor(s['torch'], dtype=torch.uint8))
 
-def _replace(path: str | Path, write):
-    "Call `write(tmp)` then rename `tmp` to `path`, so a kill leaves the old file or the new one, never half of one."
-    tmp = Path(f"{path}.tmp"); write(tmp); os.replace(tmp, path)
+def _plain(o):
+    "`o` with fastai's `L` lists as lists and numpy scalars as Python numbers, so that `torch.load(weights_only=True)` reads it back."
+    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
+    if isinstance(o, (list, L)): return [_plain(v) for v in o]
+    if isinstance(o, tuple): return tuple(_plain(v) for v in o)
+    return o.item() if isinstance(o, np.generic) else o
+
+def load_checkpoint(file: str | Path) -> dict:
+    "A checkpoint of `EpochCheckpoint` (read with `weights_only=True`): `epochs_done`, `model`, `opt` and `rng`. A run checkpointed before this format (three files: `.pth`, `.rng.json`, `.json`) is read too."
+    file = Path(file)
+    if (legacy := Path(str(file)[:-len('.pth')] + '.json')).exists() and legacy.stat().st_mtime >= file.stat().st_mtime:
+        with torch.serialization.safe_globals([L, np._core.multiarray.scalar, np.dtype, *[getattr(np.dtypes, t) for t in np.dtypes.__all__]]):  # what fastai's `load_model` allows
+            old = torch.load(file, map_location='cpu', weights_only=True)
+        rng = Path(str(file)[:-len('.pth')] + '.rng.json')
+        return dict(epochs_done=json.loads(legacy.read_text())['epochs_done'], model=old['model'], opt=_plain(old['opt']),
+                    rng=json.loads(rng.read_text()) if rng.exists() else None)
+    return torch.load(file, map_location='cpu', weights_only=True)
 
 class EpochCheckpoint(Callback):
-    "After each epoch save model, optimiser and random states (`path`.pth, `path`.rng.json), then the epoch count (`path`.json); with `resume`, continue exactly."
+    "After each epoch save model, optimiser, random states and the epoch count in one file, `path`.pth (one `torch.save`, written atomically, loadable with `weights_only=True`); with `resume`, continue exactly."
     order, run_valid = 90, False
     def __init__(self, path: Path, resume: bool = False):
-        "Checkpoint files start with `path`; with `resume`, start after the last saved epoch."
-        self.path = Path(path)
-        done = Path(f"{path}.json")
-        self.start = json.loads(done.read_text())['epochs_done'] if resume and done.exists() else 0  # epochs already trained
+        "The checkpoint is `path`.pth; with `resume`, start after its last saved epoch."
+        self.path, self.file = Path(path), Path(f"{path}.pth")
+        self.saved = load_checkpoint(self.file) if resume and self.file.exists() else None
+        self.start = self.saved['epochs_done'] if self.saved else 0  # epochs already trained
     def before_fit(self):
         "On resume, load model and optimiser state (the optimiser exists only now, inside `fit`)."
-        if self.start: load_model(f"{self.path}.pth", self.learn.model, self.learn.opt, with_opt=True, device='cpu')
+        if not self.start: return
+        self.learn.model.load_state_dict(self.saved['model'])
+        self.learn.opt.load_state_dict({'state': self.saved['opt']['state'], 'hypers': L(self.saved['opt']['hypers'])})
     def before_epoch(self):
         "At the first epoch trained after a resume, restore the random states the interrupted run had there."
-        f = Path(f"{self.path}.rng.json")
-        if self.start and self.epoch == self.start and f.exists(): set_rng_states(json.loads(f.read_text()), self.dls.train.rng)
+        if self.start and self.epoch == self.start and self.saved.get('rng'): set_rng_states(self.saved['rng'], self.dls.train.rng)
     def after_epoch(self):
-        "Save model, optimiser and random states, then the number of finished epochs (skipped epochs of a resumed run: nothing)."
+        "Save everything needed to continue after this epoch in one atomic write (skipped epochs of a resumed run: nothing)."
         if self.epoch < self.start: return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _replace(f"{self.path}.pth", lambda t: save_model(t, self.learn.model, self.learn.opt, with_opt=True))
-        _replace(f"{self.path}.rng.json", lambda t: t.write_text(json.dumps(rng_states(self.dls.train.rng))))
-        _replace(f"{self.path}.json", lambda t: t.write_text(json.dumps(dict(epochs_done=self.epoch + 1))))
+        state = dict(epochs_done=self.epoch + 1, model=self.learn.model.state_dict(), opt=_plain(self.learn.opt.state_dict()),
+                     rng=rng_states(self.dls.train.rng))
+        with atomic_write(self.file) as tmp: torch.save(state, tmp)
 
 # %% ../nbs/01_cnn.ipynb #c013
-@torch.inference_mode()
-def predict_arrays(model: nn.Module, x: np.ndarray, bs: int = 250, tta: bool = True) -> torch.Tensor:
-    "Probabilities (N×2) for uint8 images `x` (N×H×W×3), averaging the image and its mirror when `tta`."
-    model.eval(); out = []
-    for i in range(0, len(x), bs):
-        xb = torch.from_numpy(np.ascontiguousarray(x[i:i + bs])).permute(0, 3, 1, 2).float().div_(255)
-        xb = xb.contiguous(memory_format=torch.channels_last)
-        p = model(xb).softmax(1)
-        if tta: p = (p + model(xb.flip(3)).softmax(1)) / 2
-        out.append(p)
-    return torch.cat(out)
-
 def accuracy_on(model: nn.Module, imgs: CachedImages, mask: np.ndarray | None = None, tta: bool = True) -> float:
-    "Accuracy of `model` on the cached images selected by `mask` (default: the validation split)."
+    "Accuracy of `model` on the cached images selected by `mask` (default: the validation split), through `catdog.predict_arrays` (flip TTA unless `tta=False`)."
     mask = valid_mask(imgs.names) if mask is None else mask
     idx = np.flatnonzero(mask)
     p = predict_arrays(model, imgs.x[idx], tta=tta)
@@ -130,16 +133,28 @@ def git_commit() -> str:
     except Exception: return 'unknown'
 
 def save_shipped(model: CatDogNet, path: str | Path, **card) -> dict:
-    "Write `path`.pt (float32 state_dict) and `path`.json (model card: config, parameters, plus `card`)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.float().contiguous() for k, v in model.state_dict().items()}, f"{path}.pt")
+    "Write `path`.pt (float32 state_dict), then `path`.json (model card: config, parameters, the weights' SHA-256, plus `card`), each atomically: a kill between the two leaves a card whose checksum does not match, which `load_model` refuses."
+    path = Path(path)
+    with atomic_write(f"{path}.pt") as tmp: torch.save({k: v.float().contiguous() for k, v in model.state_dict().items()}, tmp)
     c = dict(name=path.name, architecture='CatDogNet', config=asdict(model.cfg), parameters=n_params(model),
              input_size=model.cfg.size, normalisation=dict(mean=model.cfg.mean, std=model.cfg.std),
-             input='RGB 0-1 pixels, squashed to a square (no crop)', classes=CLASSES, commit=git_commit(), **card)
-    Path(f"{path}.json").write_text(json.dumps(c, indent=2) + '\n')
+             input='RGB 0-1 pixels, squashed to a square (no crop)', classes=CLASSES, commit=git_commit(),
+             sha256=file_sha256(f"{path}.pt"), **card)
+    with atomic_write(f"{path}.json") as tmp: tmp.write_text(json.dumps(c, indent=2) + '\n')
     return c
 
 # %% ../nbs/01_cnn.ipynb #c017
+@contextlib.contextmanager
+def _run_settings(threads: int | None):
+    "Run the block with `threads` torch threads (None: one per core); restore threads, random states and cuDNN flags afterwards."
+    saved = (torch.get_num_threads(), random.getstate(), np.random.get_state(), torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    torch.set_num_threads(threads or os.cpu_count() or 2)
+    try:
+        with torch.random.fork_rng(devices=[]): yield
+    finally:
+        torch.set_num_threads(saved[0]); random.setstate(saved[1]); np.random.set_state(saved[2])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved[3:]
+
 def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               epochs: int = 30,             # passes over the training images
               lr: float = 3e-3,             # peak learning rate of the one-cycle schedule
@@ -159,82 +174,48 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               threads: int | None = None,   # torch threads (default: all cores); a resumed run must use the same number
               runs: str | Path | None = None, # folder of the checkpoints `runs/name` (default: the repository's `runs/`)
              ) -> Learner:
-    "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`."
-    set_seed(seed, reproducible=True); torch.set_num_threads(threads or os.cpu_count() or 2)
-    imgs = cached_images(stored_size or cfg.size, data)
-    valid = valid_mask(imgs.names)
-    if n_train:  # a seeded subset of the training images; validation stays the full fixed split
-        tr = np.random.RandomState(seed).permutation(np.flatnonzero(~valid))[:n_train]
-        keep = np.sort(np.concatenate([tr, np.flatnonzero(valid)]))
-        imgs = CachedImages(imgs.x[keep], imgs.y[keep], [imgs.names[i] for i in keep]); valid = valid[keep]
-    dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
-    model = model if model is not None else CatDogNet(cfg)
-    run = Path(runs or PROJECT/'runs')/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
-    checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
-    learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
-                    opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint,
-                    CSVLogger(fname=run/'history.csv', append=resume)] + list(cbs or []), path=run)
-    if start: print(f"resuming after epoch {start}")
-    t0 = time.time()
-    if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)  # the checkpoint callback loads the saved state
-    else: load_model(f"{ckpt}.pth", learn.model, None, with_opt=False, device='cpu')  # all epochs done: just the weights
-    minutes = (time.time() - t0) / 60
-    learn.model.to(memory_format=torch.contiguous_format)
-    acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images
-    print(f"{name}: validation accuracy (flip TTA) {acc:.4f}, {minutes:.1f} min for epochs {start + 1}-{epochs}")
-    if out:
-        save_shipped(learn.model, Path(out)/name, valid_accuracy=round(acc, 4), valid_images=int(valid.sum()),
-                     train_images=int((~valid).sum()), epochs=epochs, lr=lr, wd=wd, bs=bs, seed=seed,
-                     train_minutes=round(minutes, 1), data='Kaggle dogs-vs-cats train.zip (22,500 images at 200×200)',
-                     split=f'{N_VALID} validation images: seeded permutation (seed {SEED}) of sorted file names',
-                     machine=f"{os.cpu_count()}-core CPU, torch {torch.__version__}, {'bf16 autocast' if bf16_fast() else 'float32'}",
-                     recipe=f'python -m catdog.train --name {name} --epochs {epochs}')
-        if (run/'history.csv').exists(): Path(out, f'{name}_history.csv').write_text((run/'history.csv').read_text())
+    "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`. Seeds and torch's thread count are set for the run and restored afterwards."
+    with _run_settings(threads):
+        set_seed(seed, reproducible=True)
+        imgs = cached_images(stored_size or cfg.size, data)
+        valid = valid_mask(imgs.names)
+        if n_train:  # a seeded subset of the training images; validation stays the full fixed split
+            tr = np.random.RandomState(seed).permutation(np.flatnonzero(~valid))[:n_train]
+            keep = np.sort(np.concatenate([tr, np.flatnonzero(valid)]))
+            imgs = CachedImages(imgs.x[keep], imgs.y[keep], [imgs.names[i] for i in keep]); valid = valid[keep]
+        dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
+        model = model if model is not None else CatDogNet(cfg)
+        run = Path(runs or PROJECT/'runs')/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
+        checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
+        learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
+                        opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint,
+                        CSVLogger(fname=run/'history.csv', append=resume)] + list(cbs or []), path=run)
+        if start: print(f"resuming after epoch {start}")
+        t0 = time.time()
+        if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)  # the checkpoint callback loads the saved state
+        else: learn.model.load_state_dict(checkpoint.saved['model'])  # all epochs done: just the weights
+        minutes = (time.time() - t0) / 60
+        learn.model.to(memory_format=torch.contiguous_format)
+        acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images
+        print(f"{name}: validation accuracy (flip TTA) {acc:.4f}, {minutes:.1f} min for epochs {start + 1}-{epochs}")
+        if out:
+            save_shipped(learn.model, Path(out)/name, valid_accuracy=round(acc, 4), valid_images=int(valid.sum()),
+                         train_images=int((~valid).sum()), epochs=epochs, lr=lr, wd=wd, bs=bs, seed=seed,
+                         train_minutes=round(minutes, 1), data='Kaggle dogs-vs-cats train.zip (22,500 images at 200×200)',
+                         split=f'{N_VALID} validation images: seeded permutation (seed {SEED}) of sorted file names',
+                         machine=f"{os.cpu_count()}-core CPU, torch {torch.__version__}, {'bf16 autocast' if bf16_fast() else 'float32'}",
+                         recipe=f'catdog train --model {name} --epochs {epochs}')
+            if (run/'history.csv').exists():
+                with atomic_write(Path(out, f'{name}_history.csv')) as tmp: tmp.write_text((run/'history.csv').read_text())
     return learn
 
 # %% ../nbs/01_cnn.ipynb #c018
-@call_parse
-def main(name: str = 'cnn',         # model name
-         epochs: int = 30,          # epochs
-         width: float = 1.0,        # width multiplier of the default architecture
-         size: int = 128,           # input resolution
-         plain: bool = False,       # no residual shortcuts (ablation)
-         n_train: int = None,       # train on a subset of this many images
-         out: str = str(PROJECT/'models'), # where to ship the model ('' for nowhere)
-         data: str = None,          # data set path (default: $CATDOG_DATA or the shared train.zip)
-         resume: bool = False,      # resume from the last checkpoint of this name
-         lr: float = 3e-3,          # peak learning rate
-        ):
-    "Train and ship a CatDogNet: `python -m catdog.train --name cnn --epochs 30`."
-    cfg = NetConfig(size=size, residual=not plain).scaled(width)
-    train_cnn(cfg, epochs=epochs, lr=lr, name=name, out=out or None, data=data, n_train=n_train, resume=resume)
+def main(argv: list[str] | None = None) -> int:
+    "`python -m catdog.train [--model NAME] [--epochs N] ...`: an alias of `catdog train` (chapter 07), the one command line."
+    from catdog.cli import main as cli_main
+    return cli_main(['train', *(sys.argv[1:] if argv is None else argv)])
 
-# %% ../nbs/01_cnn.ipynb #c022
-ABLATIONS = {  # name → (config changes, input size)
-    'residual, width 1, 128 px (chosen)': dict(),
-    'plain VGG-style (no shortcuts)':     dict(residual=False),
-    'residual, width 0.5':                dict(width=0.5),
-    'residual, width 1, 96 px':           dict(size=96),
-    'residual, width 1, 64 px':           dict(size=64),
-}
-
-def ablation_config(changes: dict) -> NetConfig:
-    "The config of one ablation variant: `NetConfig()` with `changes` (size, residual, width multiplier)."
-    ch = dict(changes); width = ch.pop('width', 1.0)
-    return NetConfig(**ch).scaled(width)
-
-def ablate(variants: dict = ABLATIONS, epochs: int = 5, n_train: int = 6000, dest=PROJECT/'results'/'ablation.csv') -> pd.DataFrame:
-    "Train each variant on the same budget; write and return parameters, minutes, images/s and accuracy."
-    rows = []
-    for name, ch in variants.items():
-        cfg = ablation_config(ch)
-        t0 = time.time()
-        learn = train_cnn(cfg, epochs=epochs, n_train=n_train, name='ablation', out=None)
-        sec = time.time() - t0
-        rows.append(dict(variant=name, params=n_params(learn.model), input_px=cfg.size, minutes=round(sec / 60, 1),
-                         train_img_per_s=round(epochs * n_train / sec), valid_accuracy=round(accuracy_on(learn.model, cached_images(cfg.size)), 4)))
-    df = pd.DataFrame(rows); Path(dest).parent.mkdir(exist_ok=True); df.to_csv(dest, index=False)
-    return df
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m catdog.train`; not in a notebook
 
 # %% ../nbs/01_cnn.ipynb #c026
 def train_speed(cfg: NetConfig, bs: int = 64, steps: int = 6) -> float:

@@ -1,6 +1,6 @@
 """`catdog.adversarial_example` and the attack helpers of `02_adversarial`: the API contract, 8-bit PNGs that still
 fool `predict`, targeted attacks, bad input, and CI-sized attack curves."""
-import subprocess, sys, time
+import subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
@@ -116,12 +116,11 @@ def test_bad_input_raises(tmp_path):
     with pytest.raises(ValueError, match='target'): catdog.adversarial_example(np.zeros((8, 8, 3), np.uint8), target='horse')
 
 
-def test_curves_run_in_ci_time(valid_files):
-    "FGSM and PGD accuracy curves on 8 images run in seconds; attacked accuracy never exceeds clean accuracy."
+def test_curves(valid_files):
+    "FGSM and PGD accuracy curves on 8 images: one row per attack and ε; attacked accuracy never exceeds clean accuracy (speed: `catdog bench`)."
     x, y, _, _ = _sample(valid_files, 8)
-    t0 = time.perf_counter()
     rows = robustness_curve(catdog.load_model(), x, y, eps=(0, 2/255), steps=3)
-    assert time.perf_counter() - t0 < 30 and len(rows) == 4
+    assert len(rows) == 4
     acc = {(r['attack'], r['eps_255']): r['accuracy'] for r in rows}
     for kind in ('fgsm', 'pgd'): assert acc[(kind, 2.0)] <= acc[(kind, 0)]
 

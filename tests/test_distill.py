@@ -10,10 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_student_has_at_most_half_the_parameters():
-    "The student architecture (and the shipped student, if any) has ≤ 0.5× the teacher's parameters."
+    "The student architecture and the shipped student have ≤ 0.5× the parameters of the teacher (the shipped robust model)."
     assert n_params(CatDogNet(student_config())) <= 0.5 * n_params(CatDogNet())
-    if (ROOT/'models'/'student.pt').exists() and (ROOT/'models'/'robust.pt').exists():
-        assert n_params(catdog.load_model('student')) <= 0.5 * n_params(catdog.load_model('robust'))
+    assert n_params(catdog.load_model('student')) <= 0.5 * n_params(catdog.load_model('robust'))
 
 
 def test_loss_by_hand():
@@ -36,8 +35,9 @@ class _Tiny(nn.Module):
         return self.l(x.flatten(1))
 
 
-def test_callback_loss_and_frozen_teacher():
-    "On a tiny learner the callback's loss is distill_loss of student and teacher, and the teacher never changes."
+def test_callback_loss_and_frozen_teacher(monkeypatch):
+    "On a tiny learner (float32: no bf16 autocast) the callback's loss is distill_loss of student and teacher, and the teacher never changes."
+    monkeypatch.setenv('CATDOG_BF16', '0')   # bf16 teacher logits would differ from float32 ones by about 1e-2
     torch.manual_seed(0)
     x, y = torch.rand(16, 3, 4, 4), torch.randint(0, 2, (16,))
     dls = DataLoaders.from_dsets(list(zip(x, y)), list(zip(x, y)), bs=8)
@@ -50,5 +50,5 @@ def test_callback_loss_and_frozen_teacher():
     learn.xb, learn.yb = (xb,), (yb,)
     cb.before_batch(); learn.pred = learn.model(xb); cb.after_loss()
     with torch.no_grad(): want = distill_loss(learn.model(xb), teacher(xb), yb, 3., 0.5)
-    assert torch.isclose(learn.loss_grad, want, atol=2e-2)
+    assert torch.isclose(learn.loss_grad, want, rtol=1e-5, atol=1e-6)
     assert cb.run_valid is False

@@ -3,7 +3,11 @@ import ast, json, os, re
 from pathlib import Path
 import pytest
 from cli_helpers import ROOT, built_site
-from catdog.cli import KATEX_CDN, KATEX_DEB
+import importlib.util
+
+_spec = importlib.util.spec_from_file_location('catdog_docs_tool', ROOT/'tools'/'docs.py')
+_docs = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(_docs)
+KATEX_CDN, KATEX_DEB = _docs.KATEX_CDN, _docs.KATEX_DEB
 
 NOTEBOOKS = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb'))
 

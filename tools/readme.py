@@ -23,5 +23,7 @@ def readme_text(nb_path: Path = ROOT/'nbs'/'index.ipynb') -> str:
 
 
 if __name__ == '__main__':
-    (ROOT/'README.md').write_text(readme_text())
+    sys.path.insert(0, str(ROOT))
+    from catdog import atomic_write
+    with atomic_write(ROOT/'README.md') as tmp: tmp.write_text(readme_text())
     sys.exit(0)
