@@ -208,6 +208,7 @@ def _labelled(args: argparse.Namespace, size: int):
 def cmd_evaluate(args: argparse.Namespace) -> int:
     "`catdog evaluate`: accuracy of a model on labelled images, clean or with a corruption of chapter 03."
     if args.level is not None and not args.noise: raise CliError('--level needs --noise', 2)
+    if args.by and (args.noise or args.data is None or args.limit): raise CliError('--by needs --data, without --noise or --limit', 2)
     net = _check_model(args.model)
     import numpy as np, torch
     from catdog.noise import noisy_accuracy, SEVERITIES
@@ -216,8 +217,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     x, y, what = _labelled(args, 200 if args.noise else net.cfg.size)
     acc = float(noisy_accuracy(net, x, y, kind=args.noise, level=level, seed=args.seed))
     res = dict(model=args.model or 'cnn', data=what, images=int(len(y)), noise=args.noise, level=level, accuracy=round(acc, 4))
-    if args.json: print(json.dumps(res))
-    else: print(f"{res['model']} on {what} ({len(y)} images{f', {args.noise} noise at level {level}' if args.noise else ''}): accuracy {acc:.2%}")
+    if args.by:  # per class or per breed (Oxford-IIIT names), through `predict_many` as a user's photos go
+        from catdog.generalise import evaluate_folder, accuracy_by
+        df = evaluate_folder(args.data, models={'m': args.model or 'cnn'})
+        res[f'by_{args.by}'] = {k: dict(accuracy=round(float(v), 4), images=int(n)) for (k, v), n in
+                                zip(accuracy_by(df, 'm', args.by).items(), df.groupby(args.by).size())}
+    if args.json: print(json.dumps(res)); return 0
+    print(f"{res['model']} on {what} ({len(y)} images{f', {args.noise} noise at level {level}' if args.noise else ''}): accuracy {acc:.2%}")
+    for k, v in sorted(res.get(f'by_{args.by}', {}).items(), key=lambda kv: kv[1]['accuracy']):
+        print(f"  {k:<28} {v['accuracy']:7.2%}  ({v['images']} images)")
     return 0
 
 # %% ../nbs/07_cli.ipynb #c019
@@ -447,6 +455,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--level', type=float, default=None, help='its level (default: severity 3 of chapter 03)')
     p.add_argument('--limit', type=_positive, default=None, help='a seeded sample of this many images')
     p.add_argument('--seed', type=int, default=0, help='seed of the sample and the noise')
+    p.add_argument('--by', choices=('label', 'breed'), default=None,
+                   help='also the accuracy per class or per breed (Oxford-IIIT names: Abyssinian_12.jpg), worst first')
     p.add_argument('--json', action='store_true', help='print JSON')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=cmd_evaluate)

@@ -144,3 +144,20 @@ def test_old_entry_points_are_aliases(module, command):
     "`python -m catdog.train` and `python -m catdog.interpret` are the `catdog train` and `catdog explain` commands, nothing more."
     r = subprocess.run([sys.executable, '-m', module, '--help'], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and f'usage: catdog {command}' in r.stdout, r.stderr[-2000:]
+
+
+def test_evaluate_by_breed(tmp_path):
+    "`catdog evaluate --by breed` on Oxford-style names: per-breed accuracies and counts that add up to the overall figure."
+    src = ROOT.parent/'shared'/'data'/'oxford-dev'
+    picks = {'cat': ['Sphynx_1.jpg', 'Sphynx_107.jpg', 'Bengal_111.jpg'], 'dog': ['beagle_156.jpg', 'pug_104.jpg']}
+    for cls, names in picks.items():
+        (tmp_path/cls).mkdir()
+        for n in names: (tmp_path/cls/n).symlink_to(src/cls/n)
+    r = catdog_cli('evaluate', '--data', tmp_path, '--by', 'breed', '--json', '--quiet')
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    by = res['by_breed']
+    assert set(by) == {'Sphynx', 'Bengal', 'beagle', 'pug'} and by['Sphynx']['images'] == 2 and sum(v['images'] for v in by.values()) == 5
+    assert abs(sum(v['accuracy'] * v['images'] for v in by.values()) / 5 - res['accuracy']) < 1e-3
+    r = catdog_cli('evaluate', '--by', 'breed')
+    assert r.returncode == 2 and '--by needs --data' in r.stderr
