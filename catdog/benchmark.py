@@ -261,7 +261,7 @@ class AugMixJSD(Callback):
     def before_batch(self):
         "Append two AugMix views of the (already augmented) training batch: three times the images."
         if not self.training: return
-        x = self.xb[0]
+        x = TensorImage(self.xb[0])
         self.learn.xb = (TensorImage(torch.cat([x, self.tfm.encodes(x), self.tfm.encodes(x)])),)
     def after_pred(self):
         "Keep all three predictions; hand the clean ones to the loss and metrics."
