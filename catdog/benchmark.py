@@ -166,17 +166,17 @@ def summary(df: pd.DataFrame,          # rows of `benchmark`
     types = [t for t in TYPES if t in acc.columns]; acc = acc.loc[models, types]
     err = c.assign(err=1 - c.accuracy).pivot_table(index='model', columns='type', values='err', aggfunc='sum').loc[models, types]
     out = pd.DataFrame({'clean': df[df.type == 'clean'].set_index('model').accuracy}).loc[models].join(acc)
-    for fam in dict.fromkeys(FAMILIES[t] for t in types): out[fam] = acc[[t for t in types if FAMILIES[t] == fam]].mean(1)
-    out['mean'] = acc.mean(1)
-    if 'glass_blur' in types and len(types) > 1: out['mean without glass_blur'] = acc.drop(columns='glass_blur').mean(1)
-    out['mCE'] = (err / err.loc[baseline]).mean(1)  # per type: errors summed over severities, relative to the baseline's
+    for fam in dict.fromkeys(FAMILIES[t] for t in types): out[fam] = acc[[t for t in types if FAMILIES[t] == fam]].mean(axis=1)
+    out['mean'] = acc.mean(axis=1)
+    if 'glass_blur' in types and len(types) > 1: out['mean without glass_blur'] = acc.drop(columns='glass_blur').mean(axis=1)
+    out['mCE'] = (err / err.loc[baseline]).mean(axis=1)  # per type: errors summed over severities, relative to the baseline's
     seen = {m: [t for t in (seen or {}).get(m, ()) if t in types] for m in models}
     out['seen types'] = [len(seen[m]) for m in models]
     out['mean seen'] = [acc.loc[m, seen[m]].mean() if seen[m] else np.nan for m in models]
     out['mean unseen'] = [acc.loc[m, [t for t in types if t not in seen[m]]].mean() for m in models]
     return out
 
-# %% ../nbs/03b_benchmark.ipynb #b034
+# %% ../nbs/03b_benchmark.ipynb #b036
 def fourier_basis(size: int, i: int, j: int) -> torch.Tensor:
     "The 2-D Fourier basis image of frequency `i` (vertical) and `j` (horizontal) at `size`×`size`: cos(2π(i·u + j·v)/size), scaled to unit L2 norm."
     u = torch.arange(size, dtype=torch.float64)
@@ -221,16 +221,16 @@ def plot_fourier_heatmaps(maps: dict, vmax: float | None = None, title: str | No
     "Heat maps (name → `fourier_heatmap` frame) side by side on one colour scale, at 100 dpi: error rate per frequency, low frequencies in the centre."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, len(maps), figsize=(3.3 * len(maps) + 1, 3.4), dpi=100, squeeze=False)
-    vmax = vmax if vmax is not None else max(float(m.values.max()) for m in maps.values())
+    vmax = vmax if vmax is not None else max(0.05, *(float(m.values.max()) for m in maps.values()))  # a floor: an all-zero map stays dark
     for ax, (name, m) in zip(axs[0], maps.items()):
         ks = np.asarray(m.columns, dtype=float); half = (ks[1] - ks[0]) / 2 if len(ks) > 1 else 0.5
         im = ax.imshow(m.values, origin='lower', cmap='viridis', vmin=0, vmax=vmax, extent=(ks[0] - half, ks[-1] + half) * 2)
-        ax.set_title(name, fontsize=10); ax.set_xlabel('horizontal frequency j'); ax.set_ylabel('vertical frequency i')
-    fig.colorbar(im, ax=axs[0].tolist(), label='error rate', shrink=0.9)
+        ax.set_title(name, fontsize=10); ax.set_xlabel('horizontal frequency j')
+    axs[0, 0].set_ylabel('vertical frequency i'); fig.colorbar(im, ax=axs[0].tolist(), label='error rate', shrink=0.9)
     if title: fig.suptitle(title, fontsize=10)
     return fig
 
-# %% ../nbs/03b_benchmark.ipynb #b042
+# %% ../nbs/03b_benchmark.ipynb #b044
 class AugMix(RandTransform):
     "AugMix (Hendrycks et al., ICLR 2020) on 0-1 `TensorImage` training batches: torchvision's `v2.AugMix` with `all_ops=False`, on 8-bit copies, per image or per `group` of images."
     order = 45  # after fastai's flips, zooms and rotations (30) and lighting (40): AugMix mixes the augmented image, as in the paper
@@ -277,7 +277,7 @@ class AugMixJSD(Callback):
         self.learn.loss_grad = self.loss_grad + self.lam * js
         self.learn.loss = self.learn.loss_grad.clone()
 
-# %% ../nbs/03b_benchmark.ipynb #b046
+# %% ../nbs/03b_benchmark.ipynb #b048
 def finetune_augmix(name: str, base: str = 'cnn', epochs: int = 8, lr: float = 1e-3,
                     p: float = 1.,                 # share of training images AugMix-ed
                     mixture: dict | None = None,   # also corrupt with `Corrupt(mixture, corrupt_p, weights=weights)` first: (d)+(c)
@@ -308,7 +308,7 @@ class _Speed(Callback):
         if self.training and self.iter == 0: self.t0, self.c0 = time.perf_counter(), time.process_time()
     def before_validate(self):
         "Stop the clocks and skip validation."
-        self.wall, self.cpu = time.perf_counter() - self.t0, time.process_time() - self.c0
+        self.wall_s, self.cpu_s = time.perf_counter() - self.t0, time.process_time() - self.c0
         raise CancelValidException()
 
 def train_throughput(pre_tfms: list = (), cbs: list = (), batches: int = 4, bs: int = 64, base: str = 'cnn') -> dict:
@@ -322,4 +322,4 @@ def train_throughput(pre_tfms: list = (), cbs: list = (), batches: int = 4, bs: 
     learn = Learner(dls, net, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), opt_func=partial(Adam, wd=0.05),
                     cbs=[ChannelsLast(), BF16(), speed, *cbs])
     with learn.no_logging(), learn.no_bar(): learn.fit(1, 1e-4)
-    return dict(img_per_s=round(bs * batches / speed.wall, 1), cpu_ms_per_image=round(1000 * speed.cpu / (bs * batches), 1))
+    return dict(img_per_s=round(bs * batches / speed.wall_s, 1), cpu_ms_per_image=round(1000 * speed.cpu_s / (bs * batches), 1))
