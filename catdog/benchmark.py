@@ -194,7 +194,7 @@ def _signs(n: int, channels: str, g: torch.Generator) -> torch.Tensor:
 
 @torch.inference_mode()
 def fourier_heatmap(model: nn.Module, x: np.ndarray, y: np.ndarray, # model; stored uint8 images N×H×W×3; labels
-                    eps: float = 8.,           # L2 norm of the added basis image, per channel, in 0-1 pixel units
+                    eps: float = 16.,           # L2 norm of the added basis image, per channel, in 0-1 pixel units
                     stride: int = 4,           # grid step in frequency (1: every frequency)
                     size: int | None = None,   # side of the perturbed images (default: the model's input size)
                     channels: str = 'independent', # how the basis image goes into the three channels (see `_signs`)
