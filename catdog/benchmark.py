@@ -17,7 +17,8 @@ from .data import PROJECT, CachedImages, cache_dir, cached_images, catdog_dls, v
 from .image import load_square
 from .models import CatDogNet
 from .noise import Corrupt, annotate_card, noisy_accuracy
-from .train import BF16, _replace, train_cnn
+from .train import BF16, train_cnn
+from . import atomic_write
 
 # %% auto #0
 __all__ = ['FAMILIES', 'TYPES', 'TRAINED_AS', 'seen_types', 'CorruptedSet', 'corrupted_set', 'benchmark', 'summary',
@@ -79,6 +80,10 @@ def _save_npy(path: Path, a: np.ndarray):
     "Write array `a` to `path` in .npy format (whatever the file's suffix)."
     with open(path, 'wb') as f: np.save(f, a)
 
+def _write(path: str | Path, write):
+    "Call `write(tmp)` inside `atomic_write(path)`: the file appears whole or not at all."
+    with atomic_write(path) as tmp: write(tmp)
+
 def _sample_index(names: list, n: int, seed: int) -> np.ndarray:
     "Positions of `eval_sample(n, seed)`'s images: a seeded sample of the fixed validation split, sorted."
     return np.sort(np.random.RandomState(seed).permutation(np.flatnonzero(valid_mask(names)))[:n])
@@ -119,8 +124,8 @@ def corrupted_set(n: int = 500,                 # validation images in the sampl
                     parts = pool.starmap(lib._corrupt_chunk, [(x[idx[c]], t, severities, seeds[c]) for c in chunks])
                 else: parts = [_corrupt_chunk(x[idx], t, severities, seeds)]
                 arr, sec = np.concatenate([p[0] for p in parts], axis=1), sum(p[1] for p in parts)
-                _replace(meta, lambda tmp: tmp.write_text(json.dumps(dict(cpu_ms=1000 * sec / (m * len(severities)), images=m))))
-                _replace(f, partial(_save_npy, a=arr))  # the array last: its presence marks the type done
+                _write(meta, lambda tmp: tmp.write_text(json.dumps(dict(cpu_ms=1000 * sec / (m * len(severities)), images=m))))
+                _write(f, partial(_save_npy, a=arr))  # the array last: its presence marks the type done
                 print(f"{t}: {m} images × {len(severities)} severities in {time.time() - t0:.0f} s, {1000 * sec / (m * len(severities)):.0f} ms of CPU an image", flush=True)
             images[t], index[t] = np.load(f, mmap_mode='r'), idx
             if meta.exists(): cpu[t] = json.loads(meta.read_text())['cpu_ms']
@@ -149,7 +154,7 @@ def benchmark(models: dict,                  # name → model (a `CatDogNet` in 
                      for k, s in enumerate(cset.severities)]
         df = pd.DataFrame(rows)
         if f is not None:
-            f.parent.mkdir(parents=True, exist_ok=True); _replace(f, lambda tmp: df.to_csv(tmp, index=False))
+            f.parent.mkdir(parents=True, exist_ok=True); _write(f, lambda tmp: df.to_csv(tmp, index=False))
         print(f"{name}: {len(rows) - 1} settings in {time.time() - t0:.0f} s", flush=True)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)

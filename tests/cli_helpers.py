@@ -40,3 +40,25 @@ def built_site() -> Path:
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
         _SITE.append(ROOT/'_proc'/'_docs')
     return _SITE[0]
+
+
+def headless_chromium(webdriver, chromium: str, driver: str, window: str = '1280,1000', page_load_timeout: int = 60):
+    "Start headless Chromium with a fresh profile, no network services of its own, logging the console; yield it, then clean up."
+    import shutil, tempfile
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix='catdog-chromium-')
+    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+              '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', f'--user-data-dir={profile}',
+              f'--window-size={window}'):
+        opts.add_argument(a)
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=driver))
+    d.set_page_load_timeout(page_load_timeout)
+    try: yield d
+    finally: d.quit(); shutil.rmtree(profile, ignore_errors=True)
+
+
+def severe_entries(d) -> list:
+    "The browser console's SEVERE entries since the last call."
+    return [e for e in d.get_log('browser') if e['level'] == 'SEVERE']

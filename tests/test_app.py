@@ -5,7 +5,7 @@ then it fails. The command-line checks run everywhere."""
 import importlib.util, io, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
-from cli_helpers import ROOT, catdog_cli
+from cli_helpers import ROOT, catdog_cli, headless_chromium, severe_entries
 
 CHROMIUM, DRIVER = shutil.which('chromium'), shutil.which('chromedriver')
 REQUIRED = os.environ.get('CATDOG_REQUIRE_BROWSER') == '1'
@@ -79,23 +79,10 @@ def browser():
     "Headless Chromium with a fresh profile, no network services of its own, logging the console."
     _needs(CHROMIUM and DRIVER, 'chromium/chromedriver (apt-get install -y chromium chromium-driver)')
     webdriver = pytest.importorskip('selenium.webdriver') if not REQUIRED else __import__('selenium.webdriver').webdriver
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix='catdog-chromium-')
-    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-              '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', f'--user-data-dir={profile}',
-              '--window-size=1280,1500'):
-        opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=DRIVER))
-    d.set_page_load_timeout(120)
-    yield d
-    d.quit(); shutil.rmtree(profile, ignore_errors=True)
+    yield from headless_chromium(webdriver, CHROMIUM, DRIVER, window='1280,1500', page_load_timeout=120)
 
 
-def _severe(d) -> list:
-    "The console's SEVERE entries since the last call."
-    return [e for e in d.get_log('browser') if e['level'] == 'SEVERE']
+_severe = severe_entries
 
 
 def _wait(d, cond, secs: float = 120):

@@ -4,7 +4,7 @@ Skipped where Chromium or its driver is missing, unless CATDOG_REQUIRE_BROWSER=1
 import functools, http.server, os, shutil, tempfile, threading, time
 from pathlib import Path
 import pytest
-from cli_helpers import ROOT, built_site
+from cli_helpers import ROOT, built_site, headless_chromium, severe_entries
 
 CHROMIUM, DRIVER = shutil.which('chromium'), shutil.which('chromedriver')
 REQUIRED = os.environ.get('CATDOG_REQUIRE_BROWSER') == '1'
@@ -37,23 +37,10 @@ def server():
 @pytest.fixture(scope='module')
 def browser():
     "Headless Chromium with a fresh profile, no network services of its own, logging the console."
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix='catdog-chromium-')
-    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-              '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', f'--user-data-dir={profile}',
-              '--window-size=1280,1000'):
-        opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=DRIVER))
-    d.set_page_load_timeout(60)
-    yield d
-    d.quit(); shutil.rmtree(profile, ignore_errors=True)
+    yield from headless_chromium(webdriver, CHROMIUM, DRIVER)
 
 
-def _severe(d) -> list:
-    "The console's SEVERE entries since the last call."
-    return [e for e in d.get_log('browser') if e['level'] == 'SEVERE']
+_severe = severe_entries
 
 
 def _not_blank(png: bytes) -> int:
