@@ -351,6 +351,9 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
               part: str = 'all',   # 'engines': only `engine_bench`
              ) -> dict:
     "Measure training throughput, prediction latency and throughput, the two engines of catdog.py, attack and explanation time; return a dict."
+    if part == 'engines':
+        out = dict(machine=machine_info(), quick=quick, started=time.strftime('%Y-%m-%d %H:%M:%S'), engines=engine_bench(quick, (models or ['cnn'])[0]))
+        return out | dict(load_average_1min_end=round(os.getloadavg()[0], 2))
     import statistics, torch, catdog
     from catdog.data import find_images, valid_mask
     from catdog.models import NetConfig
@@ -358,9 +361,6 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
     from catdog.attacks import adversarial_example
     from catdog.interpret import explain, METHODS
     out = dict(machine=machine_info(), quick=quick, started=time.strftime('%Y-%m-%d %H:%M:%S'))
-    if part == 'engines':
-        out['engines'] = engine_bench(quick, (models or ['cnn'])[0]); out['load_average_1min_end'] = round(os.getloadavg()[0], 2)
-        return out
     models = models or [m for m in catdog.MODEL_NAMES + ('robust_gauss',) if _has_model(m)]
     files = find_images(); val = [str(f) for f, v in zip(files, valid_mask([f.name for f in files])) if v]
     img = val[0]

@@ -262,7 +262,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
         minutes = (time.time() - t0) / 60
         learn.model.to(device='cpu', memory_format=torch.contiguous_format)
         if scale:
-            print(f"{name}: process {rank} of {ranks} trained on {len(scale.seen)} images, weights {_weights_digest(learn.model)[:16]}")
+            print(f"{name}: process {rank} of {ranks} trained on {len(scale.seen)} images, weights {_weights_digest(learn.model)[:16]}", flush=True)
             with atomic_write(run/f'shard{rank}.json') as tmp: tmp.write_text(json.dumps(sorted(int(i) for i in scale.seen)))
             if rank: return learn   # process 0 evaluates and ships
         acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images

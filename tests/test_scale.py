@@ -13,7 +13,7 @@ def test_two_cpu_processes_train_one_model(tmp_path):
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(ROOT)}
     r = subprocess.run(list(map(str, cmd)), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    said = dict(re.findall(r'two: process (\d) of 2 trained on \d+ images, weights (\w+)', r.stdout))
+    said = dict(re.findall(r'two: process (\d) of 2 trained on \d+ images, weights ([0-9a-f]{16})', r.stdout))
     assert set(said) == {'0', '1'} and said['0'] == said['1'], r.stdout   # one model, not two
     shards = [set(json.loads((tmp_path/'runs'/'two'/f'shard{k}.json').read_text())) for k in (0, 1)]
     assert len(shards[0]) == len(shards[1]) == 128 and not shards[0] & shards[1]   # each trained on its own half
