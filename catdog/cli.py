@@ -357,7 +357,7 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
     import statistics, torch, catdog
     from catdog.data import find_images, valid_mask
     from catdog.models import NetConfig
-    from catdog.train import train_speed, ablation_config, ABLATIONS
+    from catdog.train import train_speed
     from catdog.attacks import adversarial_example
     from catdog.interpret import explain, METHODS
     out = dict(machine=machine_info(), quick=quick, started=time.strftime('%Y-%m-%d %H:%M:%S'))
@@ -366,7 +366,6 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
     img = val[0]
     # training throughput per architecture (random batches: the network's cost, not the data pipeline's)
     archs = {f"{m} (shipped)": catdog.load_model(m).cfg for m in models}
-    if not quick: archs.update({k: ablation_config(v) for k, v in ABLATIONS.items()})
     seen, rows = set(), []
     for name, cfg in archs.items():
         if repr(cfg) in seen: continue

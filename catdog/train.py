@@ -88,7 +88,7 @@ def load_checkpoint(file: str | Path) -> dict:
     "A checkpoint of `EpochCheckpoint` (read with `weights_only=True`): `epochs_done`, `model`, `opt` and `rng`. A run checkpointed before this format (three files: `.pth`, `.rng.json`, `.json`) is read too."
     file = Path(file)
     if (legacy := Path(str(file)[:-len('.pth')] + '.json')).exists() and legacy.stat().st_mtime >= file.stat().st_mtime:
-        with torch.serialization.safe_globals([L, np.dtype, *[getattr(np.dtypes, t) for t in np.dtypes.__all__]]):
+        with torch.serialization.safe_globals([L, np._core.multiarray.scalar, np.dtype, *[getattr(np.dtypes, t) for t in np.dtypes.__all__]]):  # what fastai's `load_model` allows
             old = torch.load(file, map_location='cpu', weights_only=True)
         rng = Path(str(file)[:-len('.pth')] + '.rng.json')
         return dict(epochs_done=json.loads(legacy.read_text())['epochs_done'], model=old['model'], opt=_plain(old['opt']),
