@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 
 # %% auto #0
 __all__ = ['BACKENDS', 'BACKEND', 'MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'CARD_FIELDS', 'ONNX_OPSET', 'IMAGE_SUFFIXES',
-           'ModelLoadError', 'ModelNotFoundError', 'model_path', 'model_card', 'file_sha256', 'load_model', 'tta_probs',
-           'predict_arrays', 'predict', 'Predictions', 'predict_many', 'OnnxNet', 'load_onnx', 'export_onnx',
+           'ModelLoadError', 'ModelNotFoundError', 'model_path', 'model_card', 'file_sha256', 'load_model', 'OnnxNet',
+           'load_onnx', 'export_onnx', 'tta_probs', 'predict_arrays', 'predict', 'Predictions', 'predict_many',
            'expand_paths', 'main', 'atomic_write', 'standalone_source', 'write_standalone']
 
 # %% ../nbs/06_predict.ipynb #c003b
@@ -107,6 +107,78 @@ def load_model(name: str | Path | None = None) -> CatDogNet:
     except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     return net.eval().to(memory_format=torch.channels_last)
 
+# %% ../nbs/06_predict.ipynb #c017a
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    "log(softmax(z)) along axis 1, computed stably (float32 in, float32 out)."
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+class OnnxNet:
+    "A shipped network run by ONNX Runtime: numpy in, numpy out, no torch. `load_onnx` builds it; `predict_arrays` calls `probs`."
+    def __init__(self, path: str | Path, config: dict):
+        "A CPU inference session of the ONNX file `path`; `config` is its card's (`cfg.size` is the input side the graph takes)."
+        try: import onnxruntime as ort
+        except ImportError: raise ImportError("the ONNX engine needs onnxruntime: pip install -r requirements-predict.txt") from None
+        self.path, self.cfg = Path(path), types.SimpleNamespace(**config)
+        try: self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+        except Exception as e: raise ModelLoadError(f"{path}: cannot load the ONNX graph ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        "Logits (N×2, float32) of an N×3×S×S float32 batch of 0–1 pixels, S = `cfg.size`."
+        return self.session.run(None, {self.input: np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def probs(self, squares: np.ndarray | list, bs: int = 250, tta: bool = True, log: bool = False) -> np.ndarray:
+        "Class probabilities (N×2, numpy) of uint8 S×S×3 images, as `predict_arrays` computes them with PyTorch: `to_batch`, then the mean of the image's and its mirror's softmax, in log space."
+        out, S = [], self.cfg.size
+        for i in range(0, len(squares), bs):
+            x = to_batch(squares[i:i + bs])
+            if x.shape[-2:] != (S, S): raise ValueError(f"{self.path}: expected {S}×{S} images (use load_square), got {x.shape[-2]}×{x.shape[-1]}")
+            if tta:
+                lp = _log_softmax(self(np.concatenate([x, x[..., ::-1]])))
+                lp = np.logaddexp(lp[:len(x)], lp[len(x):]) - np.float32(math.log(2))
+            else: lp = _log_softmax(self(x))
+            out.append(lp if log else np.exp(lp))
+        return np.concatenate(out)
+
+@functools.lru_cache(maxsize=8)
+def load_onnx(name: str | Path | None = None) -> OnnxNet:
+    "Model `name` (see `model_path`) on ONNX Runtime: `NAME.onnx` checked against the SHA-256 its card records under `onnx` (see `export_onnx`), then loaded (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+    p = model_path(name); card = _read_card(p); f = Path(f"{p}.onnx")
+    rec = card.get('onnx')
+    if not isinstance(rec, dict) or 'sha256' not in rec: raise ModelLoadError(f"{p}.json: the card records no ONNX export (run `catdog export`)")
+    if not f.exists(): raise ModelLoadError(f"{f}: ONNX file missing (its card {p.name}.json is there)")
+    try: digest = file_sha256(f)
+    except OSError as e: raise ModelLoadError(f"{f}: cannot read the ONNX file ({e.strerror or e})") from None
+    if digest != rec['sha256']:
+        raise ModelLoadError(f"{f}: checksum mismatch (SHA-256 {digest[:12]}…, the card says {str(rec['sha256'])[:12]}…): the file changed after the export")
+    return OnnxNet(f, card['config'])
+
+# %% ../nbs/06_predict.ipynb #c017b
+# package only: exporting needs torch and onnx, which the one-file catdog.py does not
+ONNX_OPSET = 18  # the ONNX opset `export_onnx` asks for
+
+def export_onnx(name: str | Path | None = None, # a shipped model name or a model's .pt/.json path
+                opset: int = ONNX_OPSET,         # ONNX opset to ask for; the card records the one written
+               ) -> dict:
+    "Write model `name` as `NAME.onnx` beside its card (the network alone: input `pixels`, float32 N×3×S×S 0–1 pixels with a free batch size N; output `logits`, N×2), with torch's TorchScript-based exporter (the network has no data-dependent control flow at a fixed input side); then record the file's SHA-256 and opset under the card's `onnx` field. Both files are written atomically. Returns that field."
+    import copy, io, onnx
+    net = load_model(name); p = model_path(name); S = net.cfg.size
+    net = copy.deepcopy(net).to(memory_format=torch.contiguous_format)
+    f = Path(f"{p}.onnx")
+    with atomic_write(f) as tmp, warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter('ignore')
+        # TorchScript exporter: on this busy 2-core CPU the torch.export one (dynamo=True, needs onnxscript) took 9× longer, same graph
+        torch.onnx.export(net, (torch.zeros(2, 3, S, S),), tmp, input_names=['pixels'], output_names=['logits'],
+                          dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=opset, dynamo=False)
+    written = next(o.version for o in onnx.load(f, load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
+    rec = dict(file=f.name, sha256=file_sha256(f), opset=written, exporter=f"torch.onnx.export (TorchScript) in torch {torch.__version__}",
+               input=f"pixels: float32 N×3×{S}×{S}, RGB 0-1, squashed to {S}×{S} before (load_square)", output='logits: N×2 (cat, dog)')
+    card = _read_card(p); card['onnx'] = rec
+    with atomic_write(f"{p}.json") as tmp: tmp.write_text(json.dumps(card, indent=2) + '\n')
+    load_onnx.cache_clear()
+    return rec
+
 # %% ../nbs/06_predict.ipynb #c009
 # torch only
 def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
@@ -194,78 +266,6 @@ def predict_many(images: list,            # paths, PIL images or arrays
         if progress: progress(min(start + batch_size, len(images)) - start)
     out.errors = errs
     return out
-
-# %% ../nbs/06_predict.ipynb #c017a
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    "log(softmax(z)) along axis 1, computed stably (float32 in, float32 out)."
-    z = z - z.max(1, keepdims=True)
-    return z - np.log(np.exp(z).sum(1, keepdims=True))
-
-class OnnxNet:
-    "A shipped network run by ONNX Runtime: numpy in, numpy out, no torch. `load_onnx` builds it; `predict_arrays` calls `probs`."
-    def __init__(self, path: str | Path, config: dict):
-        "A CPU inference session of the ONNX file `path`; `config` is its card's (`cfg.size` is the input side the graph takes)."
-        try: import onnxruntime as ort
-        except ImportError: raise ImportError("the ONNX engine needs onnxruntime: pip install -r requirements-predict.txt") from None
-        self.path, self.cfg = Path(path), types.SimpleNamespace(**config)
-        try: self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
-        except Exception as e: raise ModelLoadError(f"{path}: cannot load the ONNX graph ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-        self.input = self.session.get_inputs()[0].name
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        "Logits (N×2, float32) of an N×3×S×S float32 batch of 0–1 pixels, S = `cfg.size`."
-        return self.session.run(None, {self.input: np.ascontiguousarray(x, dtype=np.float32)})[0]
-
-    def probs(self, squares: np.ndarray | list, bs: int = 250, tta: bool = True, log: bool = False) -> np.ndarray:
-        "Class probabilities (N×2, numpy) of uint8 S×S×3 images, as `predict_arrays` computes them with PyTorch: `to_batch`, then the mean of the image's and its mirror's softmax, in log space."
-        out, S = [], self.cfg.size
-        for i in range(0, len(squares), bs):
-            x = to_batch(squares[i:i + bs])
-            if x.shape[-2:] != (S, S): raise ValueError(f"{self.path}: expected {S}×{S} images (use load_square), got {x.shape[-2]}×{x.shape[-1]}")
-            if tta:
-                lp = _log_softmax(self(np.concatenate([x, x[..., ::-1]])))
-                lp = np.logaddexp(lp[:len(x)], lp[len(x):]) - np.float32(math.log(2))
-            else: lp = _log_softmax(self(x))
-            out.append(lp if log else np.exp(lp))
-        return np.concatenate(out)
-
-@functools.lru_cache(maxsize=8)
-def load_onnx(name: str | Path | None = None) -> OnnxNet:
-    "Model `name` (see `model_path`) on ONNX Runtime: `NAME.onnx` checked against the SHA-256 its card records under `onnx` (see `export_onnx`), then loaded (cached). Any problem is a `ModelLoadError` naming the file and the cause."
-    p = model_path(name); card = _read_card(p); f = Path(f"{p}.onnx")
-    rec = card.get('onnx')
-    if not isinstance(rec, dict) or 'sha256' not in rec: raise ModelLoadError(f"{p}.json: the card records no ONNX export (run `catdog export`)")
-    if not f.exists(): raise ModelLoadError(f"{f}: ONNX file missing (its card {p.name}.json is there)")
-    try: digest = file_sha256(f)
-    except OSError as e: raise ModelLoadError(f"{f}: cannot read the ONNX file ({e.strerror or e})") from None
-    if digest != rec['sha256']:
-        raise ModelLoadError(f"{f}: checksum mismatch (SHA-256 {digest[:12]}…, the card says {str(rec['sha256'])[:12]}…): the file changed after the export")
-    return OnnxNet(f, card['config'])
-
-# %% ../nbs/06_predict.ipynb #c017b
-# package only: exporting needs torch and onnx, which the one-file catdog.py does not
-ONNX_OPSET = 18  # the ONNX opset `export_onnx` asks for
-
-def export_onnx(name: str | Path | None = None, # a shipped model name or a model's .pt/.json path
-                opset: int = ONNX_OPSET,         # ONNX opset to ask for; the card records the one written
-               ) -> dict:
-    "Write model `name` as `NAME.onnx` beside its card (the network alone: input `pixels`, float32 N×3×S×S 0–1 pixels with a free batch size N; output `logits`, N×2), with torch's TorchScript-based exporter (the network has no data-dependent control flow at a fixed input side); then record the file's SHA-256 and opset under the card's `onnx` field. Both files are written atomically. Returns that field."
-    import copy, io, onnx
-    net = load_model(name); p = model_path(name); S = net.cfg.size
-    net = copy.deepcopy(net).to(memory_format=torch.contiguous_format)
-    f = Path(f"{p}.onnx")
-    with atomic_write(f) as tmp, warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter('ignore')
-        # TorchScript exporter: on this busy 2-core CPU the torch.export one (dynamo=True, needs onnxscript) took 9× longer, same graph
-        torch.onnx.export(net, (torch.zeros(2, 3, S, S),), tmp, input_names=['pixels'], output_names=['logits'],
-                          dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=opset, dynamo=False)
-    written = next(o.version for o in onnx.load(f, load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
-    rec = dict(file=f.name, sha256=file_sha256(f), opset=written, exporter=f"torch.onnx.export (TorchScript) in torch {torch.__version__}",
-               input=f"pixels: float32 N×3×{S}×{S}, RGB 0-1, squashed to {S}×{S} before (load_square)", output='logits: N×2 (cat, dog)')
-    card = _read_card(p); card['onnx'] = rec
-    with atomic_write(f"{p}.json") as tmp: tmp.write_text(json.dumps(card, indent=2) + '\n')
-    load_onnx.cache_clear()
-    return rec
 
 # %% ../nbs/06_predict.ipynb #c021
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff', '.jfif')
