@@ -2,6 +2,7 @@
 (nbs/00a_image, nbs/01a_models, nbs/06_predict) by `catdog.write_standalone()`: do not edit.
 
 Usage: python catdog.py IMAGE...   or   import catdog; catdog.predict(path)
+Runs on PyTorch, or on ONNX Runtime + numpy + Pillow alone where torch is not installed ($CATDOG_BACKEND chooses).
 """
 from __future__ import annotations
 
@@ -99,115 +100,140 @@ def to_batch(squares: np.ndarray | list) -> np.ndarray:
     return x
 
 
+# %% ../nbs/06_predict.ipynb #c003
+import contextlib, functools, hashlib, importlib.util, json, math, os, sys, threading, types, warnings, zipfile
+from pathlib import Path
+from typing import Callable, Iterator
+import numpy as np
+
+__version__ = "0.1.0"
+
+
+# %% ../nbs/06_predict.ipynb #c003b
+BACKENDS = ('torch', 'onnx')  # the engines that can run a shipped model
+
+def _backend() -> str:
+    "The engine that runs the network: `$CATDOG_BACKEND` ('torch' or 'onnx') when set, else PyTorch where it is installed, else ONNX Runtime."
+    b = os.environ.get('CATDOG_BACKEND', '').strip().lower() or ('torch' if importlib.util.find_spec('torch') else 'onnx')
+    if b not in BACKENDS: raise ImportError(f"$CATDOG_BACKEND: expected one of {', '.join(BACKENDS)}, got {b!r}")
+    return b
+
+BACKEND = _backend()  # read once, at import
+
+
 # %% ../nbs/01a_models.ipynb #c003
-from dataclasses import dataclass, asdict, field
-import torch, torch.nn as nn, torch.nn.functional as F
+if BACKEND == 'torch':
+    from dataclasses import dataclass, asdict, field
+    import torch, torch.nn as nn, torch.nn.functional as F
 
 
 # %% ../nbs/01a_models.ipynb #c006
-@dataclass
-class NetConfig:
-    "Architecture of a catdog CNN; a shipped model's card stores it, so the model can be rebuilt without pickles."
-    widths: tuple = (32, 64, 128, 256)  # channels of the four stages (resolution 1/4, 1/8, 1/16, 1/32 of the input)
-    depths: tuple = (1, 2, 2, 1)        # residual blocks per stage
-    stem: int = 24                      # channels of the two stride-2 stem convolutions
-    size: int = 128                     # input side in pixels; other sizes are resized inside the model
-    residual: bool = True               # False builds the plain VGG-style ablation (same layers, no shortcuts)
-    mean: tuple = (0.485, 0.456, 0.406) # per-channel input normalisation, applied inside the model
-    std: tuple = (0.229, 0.224, 0.225)
+if BACKEND == 'torch':
+    @dataclass
+    class NetConfig:
+        "Architecture of a catdog CNN; a shipped model's card stores it, so the model can be rebuilt without pickles."
+        widths: tuple = (32, 64, 128, 256)  # channels of the four stages (resolution 1/4, 1/8, 1/16, 1/32 of the input)
+        depths: tuple = (1, 2, 2, 1)        # residual blocks per stage
+        stem: int = 24                      # channels of the two stride-2 stem convolutions
+        size: int = 128                     # input side in pixels; other sizes are resized inside the model
+        residual: bool = True               # False builds the plain VGG-style ablation (same layers, no shortcuts)
+        mean: tuple = (0.485, 0.456, 0.406) # per-channel input normalisation, applied inside the model
+        std: tuple = (0.229, 0.224, 0.225)
 
-    def scaled(self, width: float) -> NetConfig:
-        "The same network with every channel count multiplied by `width` (rounded to a multiple of 8)."
-        r = lambda c: max(8, int(round(c * width / 8)) * 8)
-        return NetConfig(**{**asdict(self), 'widths': tuple(r(w) for w in self.widths), 'stem': r(self.stem)})
+        def scaled(self, width: float) -> NetConfig:
+            "The same network with every channel count multiplied by `width` (rounded to a multiple of 8)."
+            r = lambda c: max(8, int(round(c * width / 8)) * 8)
+            return NetConfig(**{**asdict(self), 'widths': tuple(r(w) for w in self.widths), 'stem': r(self.stem)})
 
-    @classmethod
-    def from_dict(cls, d: dict) -> NetConfig:
-        "Rebuild a config from its JSON form (lists become tuples, unknown keys are an error)."
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+        @classmethod
+        def from_dict(cls, d: dict) -> NetConfig:
+            "Rebuild a config from its JSON form (lists become tuples, unknown keys are an error)."
+            return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
 
 # %% ../nbs/01a_models.ipynb #c009
-def conv_bn(ci: int, co: int, stride: int = 1, relu: bool = True) -> nn.Sequential:
-    "3×3 convolution (no bias: batch-norm has one) → batch-norm → optional ReLU."
-    layers = [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co)]
-    return nn.Sequential(*layers, nn.ReLU(inplace=True)) if relu else nn.Sequential(*layers)
+if BACKEND == 'torch':
+    def conv_bn(ci: int, co: int, stride: int = 1, relu: bool = True) -> nn.Sequential:
+        "3×3 convolution (no bias: batch-norm has one) → batch-norm → optional ReLU."
+        layers = [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co)]
+        return nn.Sequential(*layers, nn.ReLU(inplace=True)) if relu else nn.Sequential(*layers)
 
 
 # %% ../nbs/01a_models.ipynb #c010
-class ResBlock(nn.Module):
-    "Two 3×3 conv-bn layers plus a shortcut (`residual=False` drops the shortcut: a plain VGG block)."
-    def __init__(self, ci: int, co: int, stride: int = 1, residual: bool = True):
-        "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling (rounding up, like the strided conv, so any input side works) and a 1×1 conv-bn where the shape changes (none if not `residual`)."
-        super().__init__()
-        self.convs = nn.Sequential(conv_bn(ci, co, stride), conv_bn(co, co, relu=False))
-        nn.init.zeros_(self.convs[-1][1].weight) if residual else None  # identity at init
-        self.residual = residual
-        self.shortcut = (nn.Identity() if ci == co and stride == 1 else
-                         nn.Sequential(nn.AvgPool2d(stride, ceil_mode=True) if stride > 1 else nn.Identity(),
-                                       nn.Conv2d(ci, co, 1, bias=False), nn.BatchNorm2d(co))) if residual else None
+if BACKEND == 'torch':
+    class ResBlock(nn.Module):
+        "Two 3×3 conv-bn layers plus a shortcut (`residual=False` drops the shortcut: a plain VGG block)."
+        def __init__(self, ci: int, co: int, stride: int = 1, residual: bool = True):
+            "A block from `ci` to `co` channels with `stride`; the shortcut is average pooling (rounding up, like the strided conv, so any input side works) and a 1×1 conv-bn where the shape changes (none if not `residual`)."
+            super().__init__()
+            self.convs = nn.Sequential(conv_bn(ci, co, stride), conv_bn(co, co, relu=False))
+            nn.init.zeros_(self.convs[-1][1].weight) if residual else None  # identity at init
+            self.residual = residual
+            self.shortcut = (nn.Identity() if ci == co and stride == 1 else
+                             nn.Sequential(nn.AvgPool2d(stride, ceil_mode=True) if stride > 1 else nn.Identity(),
+                                           nn.Conv2d(ci, co, 1, bias=False), nn.BatchNorm2d(co))) if residual else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "relu(convs(x) + shortcut(x))"
-        y = self.convs(x)
-        return F.relu(y + self.shortcut(x) if self.residual else y)
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            "relu(convs(x) + shortcut(x))"
+            y = self.convs(x)
+            return F.relu(y + self.shortcut(x) if self.residual else y)
 
 
 # %% ../nbs/01a_models.ipynb #c012
-class CatDogNet(nn.Module):
-    "A residual CNN for cats vs dogs: 0–1 RGB pixels (any size) in, two logits (cat, dog) out."
-    def __init__(self, cfg: NetConfig = NetConfig()):
-        "Build the network that `cfg` describes."
-        super().__init__()
-        self.cfg = cfg
-        self.register_buffer('mean', torch.tensor(cfg.mean).view(1, 3, 1, 1))
-        self.register_buffer('std', torch.tensor(cfg.std).view(1, 3, 1, 1))
-        self.stem = nn.Sequential(conv_bn(3, cfg.stem, 2), conv_bn(cfg.stem, cfg.stem, 2))
-        stages, ci = [], cfg.stem
-        for i, (w, d) in enumerate(zip(cfg.widths, cfg.depths)):
-            blocks = [ResBlock(ci if j == 0 else w, w, 2 if (i > 0 and j == 0) else 1, cfg.residual) for j in range(d)]
-            stages.append(nn.Sequential(*blocks)); ci = w
-        self.stages = nn.Sequential(*stages)   # stages[-1] is the last conv block (Grad-CAM's layer)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ci, 2))
+if BACKEND == 'torch':
+    class CatDogNet(nn.Module):
+        "A residual CNN for cats vs dogs: 0–1 RGB pixels (any size) in, two logits (cat, dog) out."
+        def __init__(self, cfg: NetConfig = NetConfig()):
+            "Build the network that `cfg` describes."
+            super().__init__()
+            self.cfg = cfg
+            self.register_buffer('mean', torch.tensor(cfg.mean).view(1, 3, 1, 1))
+            self.register_buffer('std', torch.tensor(cfg.std).view(1, 3, 1, 1))
+            self.stem = nn.Sequential(conv_bn(3, cfg.stem, 2), conv_bn(cfg.stem, cfg.stem, 2))
+            stages, ci = [], cfg.stem
+            for i, (w, d) in enumerate(zip(cfg.widths, cfg.depths)):
+                blocks = [ResBlock(ci if j == 0 else w, w, 2 if (i > 0 and j == 0) else 1, cfg.residual) for j in range(d)]
+                stages.append(nn.Sequential(*blocks)); ci = w
+            self.stages = nn.Sequential(*stages)   # stages[-1] is the last conv block (Grad-CAM's layer)
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ci, 2))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W; in eval mode any H×W is resized to `cfg.size` first."
-        if not self.training and x.shape[-2:] != (self.cfg.size, self.cfg.size):  # training sees its batches as they are (progressive resizing)
-            x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
-        x = (x - self.mean) / self.std                 # B×3×S×S, normalised
-        return self.head(self.stages(self.stem(x)))     # B×2
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W; in eval mode any H×W is resized to `cfg.size` first."
+            if not self.training and x.shape[-2:] != (self.cfg.size, self.cfg.size):  # training sees its batches as they are (progressive resizing)
+                x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
+            x = (x - self.mean) / self.std                 # B×3×S×S, normalised
+            return self.head(self.stages(self.stem(x)))     # B×2
 
 
 # %% ../nbs/01a_models.ipynb #c013
-def n_params(model: nn.Module) -> int:
-    "Number of trainable parameters."
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+if BACKEND == 'torch':
+    def n_params(model: nn.Module) -> int:
+        "Number of trainable parameters."
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 # %% ../nbs/01a_models.ipynb #c016
-def cost_table(cfg: NetConfig = NetConfig()) -> list[dict]:
-    "Per part of the network: output shape, parameters and multiply-adds (MACs) for one image."
-    net, rows, x = CatDogNet(cfg).eval(), [], torch.zeros(1, 3, cfg.size, cfg.size)
-    for name, part in [('stem', net.stem)] + [(f'stage{i+1}', s) for i, s in enumerate(net.stages)] + [('head', net.head)]:
-        macs = 0
-        def hook(m, i, o):
-            "Count the MACs of one conv or linear layer."
-            nonlocal macs
-            macs += (m.weight.numel() * (o.shape[-1] * o.shape[-2] if o.dim() == 4 else 1))
-        hs = [m.register_forward_hook(hook) for m in part.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-        with torch.no_grad(): x = part(x)
-        for h in hs: h.remove()
-        rows.append(dict(part=name, out_shape=tuple(x.shape[1:]), params=n_params(part), MMACs=round(macs / 1e6, 1)))
-    return rows
+if BACKEND == 'torch':
+    def cost_table(cfg: NetConfig = NetConfig()) -> list[dict]:
+        "Per part of the network: output shape, parameters and multiply-adds (MACs) for one image."
+        net, rows, x = CatDogNet(cfg).eval(), [], torch.zeros(1, 3, cfg.size, cfg.size)
+        for name, part in [('stem', net.stem)] + [(f'stage{i+1}', s) for i, s in enumerate(net.stages)] + [('head', net.head)]:
+            macs = 0
+            def hook(m, i, o):
+                "Count the MACs of one conv or linear layer."
+                nonlocal macs
+                macs += (m.weight.numel() * (o.shape[-1] * o.shape[-2] if o.dim() == 4 else 1))
+            hs = [m.register_forward_hook(hook) for m in part.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+            with torch.no_grad(): x = part(x)
+            for h in hs: h.remove()
+            rows.append(dict(part=name, out_shape=tuple(x.shape[1:]), params=n_params(part), MMACs=round(macs / 1e6, 1)))
+        return rows
 
 
-# %% ../nbs/06_predict.ipynb #c003
-import contextlib, functools, hashlib, json, math, os, sys, threading, warnings, zipfile
-from pathlib import Path
-from typing import Callable, Iterator
-import numpy as np, torch, torch.nn as nn
-
-__version__ = "0.1.0"
+# %% ../nbs/06_predict.ipynb #c003t
+if BACKEND == 'torch':
+    # torch only: the PyTorch engine (the one-file catdog.py runs the cells marked so only when BACKEND is 'torch')
+    import torch, torch.nn as nn
 
 
 # %% ../nbs/06_predict.ipynb #c005
@@ -234,10 +260,10 @@ def _model_dirs() -> list[Path]:
     return env + [here/'models', here, here.parent/'models']
 
 def model_path(name: str | Path | None = None) -> Path:
-    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt or .json file."
+    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt, .onnx or .json file."
     name = name or DEFAULT_MODEL
     p = Path(name)
-    if p.suffix in ('.pt', '.json'): return p.with_suffix('')
+    if p.suffix in ('.pt', '.json', '.onnx'): return p.with_suffix('')
     for d in _model_dirs():
         if (d/f"{name}.json").exists(): return d/str(name)
     raise ModelNotFoundError(f"model {str(name)!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
@@ -265,51 +291,112 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
+
+# %% ../nbs/06_predict.ipynb #c006t
+if BACKEND == 'torch':
+    # torch only
+    @functools.lru_cache(maxsize=8)
+    def load_model(name: str | Path | None = None) -> CatDogNet:
+        "Model `name` (see `model_path`) in eval mode: its weights checked against the card's SHA-256, then loaded with `weights_only=True` into the network the card describes (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+        p = model_path(name); card = _read_card(p); pt = Path(f"{p}.pt")
+        if not pt.exists(): raise ModelLoadError(f"{pt}: weights file missing (its card {p.name}.json is there)")
+        try: digest = file_sha256(pt)
+        except OSError as e: raise ModelLoadError(f"{pt}: cannot read the weights ({e.strerror or e})") from None
+        if digest != card['sha256']:
+            sums = f"SHA-256 {digest[:12]}…, the card says {str(card['sha256'])[:12]}…"
+            if not zipfile.is_zipfile(pt): raise ModelLoadError(f"{pt}: truncated or not a PyTorch file ({sums})")
+            raise ModelLoadError(f"{pt}: checksum mismatch ({sums}): the weights changed after the card was written")
+        try: net = CatDogNet(NetConfig.from_dict(card['config']))
+        except (TypeError, ValueError, AttributeError) as e: raise ModelLoadError(f"{p}.json: invalid config field ({e})") from None
+        try: net.load_state_dict(torch.load(pt, map_location='cpu', weights_only=True))
+        except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        return net.eval().to(memory_format=torch.channels_last)
+
+
+# %% ../nbs/06_predict.ipynb #c017a
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    "log(softmax(z)) along axis 1, computed stably (float32 in, float32 out)."
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+class OnnxNet:
+    "A shipped network run by ONNX Runtime: numpy in, numpy out, no torch. `load_onnx` builds it; `predict_arrays` calls `probs`."
+    def __init__(self, path: str | Path, config: dict):
+        "A CPU inference session of the ONNX file `path`; `config` is its card's (`cfg.size` is the input side the graph takes)."
+        try: import onnxruntime as ort
+        except ImportError: raise ImportError("the ONNX engine needs onnxruntime: pip install -r requirements-predict.txt") from None
+        self.path, self.cfg = Path(path), types.SimpleNamespace(**config)
+        try: self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+        except Exception as e: raise ModelLoadError(f"{path}: cannot load the ONNX graph ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        "Logits (N×2, float32) of an N×3×S×S float32 batch of 0–1 pixels, S = `cfg.size`."
+        return self.session.run(None, {self.input: np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def probs(self, squares: np.ndarray | list, bs: int = 250, tta: bool = True, log: bool = False) -> np.ndarray:
+        "Class probabilities (N×2, numpy) of uint8 S×S×3 images, as `predict_arrays` computes them with PyTorch: `to_batch`, then the mean of the image's and its mirror's softmax, in log space."
+        out, S = [], self.cfg.size
+        for i in range(0, len(squares), bs):
+            x = to_batch(squares[i:i + bs])
+            if x.shape[-2:] != (S, S): raise ValueError(f"{self.path}: expected {S}×{S} images (use load_square), got {x.shape[-2]}×{x.shape[-1]}")
+            if tta:
+                lp = _log_softmax(self(np.concatenate([x, x[..., ::-1]])))
+                lp = np.logaddexp(lp[:len(x)], lp[len(x):]) - np.float32(math.log(2))
+            else: lp = _log_softmax(self(x))
+            out.append(lp if log else np.exp(lp))
+        return np.concatenate(out)
+
 @functools.lru_cache(maxsize=8)
-def load_model(name: str | Path | None = None) -> CatDogNet:
-    "Model `name` (see `model_path`) in eval mode: its weights checked against the card's SHA-256, then loaded with `weights_only=True` into the network the card describes (cached). Any problem is a `ModelLoadError` naming the file and the cause."
-    p = model_path(name); card = _read_card(p); pt = Path(f"{p}.pt")
-    if not pt.exists(): raise ModelLoadError(f"{pt}: weights file missing (its card {p.name}.json is there)")
-    try: digest = file_sha256(pt)
-    except OSError as e: raise ModelLoadError(f"{pt}: cannot read the weights ({e.strerror or e})") from None
-    if digest != card['sha256']:
-        sums = f"SHA-256 {digest[:12]}…, the card says {str(card['sha256'])[:12]}…"
-        if not zipfile.is_zipfile(pt): raise ModelLoadError(f"{pt}: truncated or not a PyTorch file ({sums})")
-        raise ModelLoadError(f"{pt}: checksum mismatch ({sums}): the weights changed after the card was written")
-    try: net = CatDogNet(NetConfig.from_dict(card['config']))
-    except (TypeError, ValueError, AttributeError) as e: raise ModelLoadError(f"{p}.json: invalid config field ({e})") from None
-    try: net.load_state_dict(torch.load(pt, map_location='cpu', weights_only=True))
-    except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-    return net.eval().to(memory_format=torch.channels_last)
+def load_onnx(name: str | Path | None = None) -> OnnxNet:
+    "Model `name` (see `model_path`) on ONNX Runtime: `NAME.onnx` checked against the SHA-256 its card records under `onnx` (see `export_onnx`), then loaded (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+    p = model_path(name); card = _read_card(p); f = Path(f"{p}.onnx")
+    rec = card.get('onnx')
+    if not isinstance(rec, dict) or 'sha256' not in rec: raise ModelLoadError(f"{p}.json: the card records no ONNX export (run `catdog export`)")
+    if not f.exists(): raise ModelLoadError(f"{f}: ONNX file missing (its card {p.name}.json is there)")
+    try: digest = file_sha256(f)
+    except OSError as e: raise ModelLoadError(f"{f}: cannot read the ONNX file ({e.strerror or e})") from None
+    if digest != rec['sha256']:
+        raise ModelLoadError(f"{f}: checksum mismatch (SHA-256 {digest[:12]}…, the card says {str(rec['sha256'])[:12]}…): the file changed after the export")
+    return OnnxNet(f, card['config'])
 
 
 # %% ../nbs/06_predict.ipynb #c009
-def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
-              x: torch.Tensor, # N×3×H×W, 0–1 pixels
-              log: bool = False, # return the log of the probabilities (differentiable: the attacks use it)
-             ) -> torch.Tensor:
-    "Flip-TTA class probabilities (N×2): the mean of softmax(net(x)) and softmax(net(mirrored x)), images and mirrors in one forward pass, computed in log space."
-    lp = net(torch.cat([x, x.flip(3)])).log_softmax(1)
-    lp = torch.stack([lp[:len(x)], lp[len(x):]]).logsumexp(0) - math.log(2)
-    return lp if log else lp.exp()
+if BACKEND == 'torch':
+    # torch only
+    def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
+                  x: torch.Tensor, # N×3×H×W, 0–1 pixels
+                  log: bool = False, # return the log of the probabilities (differentiable: the attacks use it)
+                 ) -> torch.Tensor:
+        "Flip-TTA class probabilities (N×2): the mean of softmax(net(x)) and softmax(net(mirrored x)), images and mirrors in one forward pass, computed in log space."
+        lp = net(torch.cat([x, x.flip(3)])).log_softmax(1)
+        lp = torch.stack([lp[:len(x)], lp[len(x):]]).logsumexp(0) - math.log(2)
+        return lp if log else lp.exp()
 
-@torch.inference_mode()
-def predict_arrays(net: nn.Module, # a `CatDogNet` (put in eval mode)
-                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (other sides are resized by the network)
+    def _net(model: str | Path | nn.Module | None) -> nn.Module:
+        "A network: the module itself, or `load_model` of a model name or path (None: the default model)."
+        return model if isinstance(model, nn.Module) else load_model(model)
+
+
+# %% ../nbs/06_predict.ipynb #c009s
+def predict_arrays(net, # a `CatDogNet` (put in eval mode), or an `OnnxNet`
+                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (a `CatDogNet` resizes other sides itself)
                    bs: int = 250, # images per forward pass
                    tta: bool = True, # average each image with its mirror image, as `predict` does
                    log: bool = False, # log-probabilities instead
-                  ) -> torch.Tensor:
-    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters."
+                  ):
+    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters. A torch tensor for a `CatDogNet`; a numpy array for an `OnnxNet`, which computes the same in numpy."
+    if isinstance(net, OnnxNet): return net.probs(squares, bs, tta, log)
     net.eval(); out = []
-    for i in range(0, len(squares), bs):
-        x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
-        out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
+    with torch.inference_mode():
+        for i in range(0, len(squares), bs):
+            x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
+            out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
     return torch.cat(out)
 
-def _net(model: str | Path | nn.Module | None) -> nn.Module:
-    "A network: the module itself, or `load_model` of a model name or path (None: the default model)."
-    return model if isinstance(model, nn.Module) else load_model(model)
+def _network(model: str | Path | None):
+    "The network `predict` runs for `model` (a name or path): `load_onnx` when `BACKEND` is 'onnx', else `load_model`."
+    return load_onnx(model) if BACKEND == 'onnx' else load_model(model)
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -330,8 +417,9 @@ def predict(image: ImageLike,   # path (str or Path), PIL image, or H×W×3 uint
     Raises `FileNotFoundError` if the file does not exist, `InvalidImageError` (a `ValueError`) if it is not a readable
     image, `ModelNotFoundError` (a `FileNotFoundError`) for an unknown model name, and `ModelLoadError` for a model file
     that is missing, truncated, changed, or whose card lacks a field; each message names the file and the cause.
+    The network runs on PyTorch, or on ONNX Runtime where torch is not installed (see `BACKEND`); both give the same answer.
     Global state (torch's threads, random state, grad mode) is left as it was."""
-    net = load_model(model)
+    net = _network(model)
     return _result(predict_arrays(net, [load_square(image, net.cfg.size)])[0])
 
 
@@ -351,7 +439,7 @@ def predict_many(images: list,            # paths, PIL images or arrays
                  progress: Callable[[int], None] | None = None, # called with the number of inputs done after each batch
                 ) -> Predictions:
     "Classify many images as `predict` does; one unreadable input does not lose the others (see `Predictions`)."
-    net, images = load_model(model), list(images)
+    net, images = _network(model), list(images)
     out, errs = Predictions([None] * len(images)), {}
     for start in range(0, len(images), batch_size):
         arrays, idx = [], []
@@ -378,14 +466,15 @@ def expand_paths(paths: list) -> list[str]:
     return out
 
 def main(argv: list[str] | None = None) -> int:
-    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
+    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`, on PyTorch or ONNX Runtime (`BACKEND`)."
     import argparse
     ap = argparse.ArgumentParser(prog='catdog.py', description='Classify images as cat or dog.')
     ap.add_argument('files', nargs='+', help='image files or folders of images')
-    ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt file (default: {DEFAULT_MODEL})")
+    ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt or .onnx file (default: {DEFAULT_MODEL})")
     args = ap.parse_args(argv)
-    try: load_model(args.model)
+    try: _network(args.model)
     except ModelLoadError as e: print(f"error: {e}", file=sys.stderr); return 2 if isinstance(e, ModelNotFoundError) else 1
+    except ImportError as e: print(f"error: {e}", file=sys.stderr); return 1
     files = expand_paths(args.files)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')

@@ -11,7 +11,7 @@ cfg = config['DEFAULT']
 
 
 class build_py_with_models(build_py):
-    "Also copy the shipped models (models/NAME.pt with its card NAME.json) into the package's models/ folder."
+    "Also copy the shipped models (models/NAME.pt with its card NAME.json, and NAME.onnx where exported) into the package's models/ folder."
     def run(self):
         super().run()
         if self.editable_mode: return  # an editable install finds them in the repository's models/
@@ -19,7 +19,8 @@ class build_py_with_models(build_py):
         shutil.rmtree(dest, ignore_errors=True); dest.mkdir(parents=True)
         for pt in sorted(Path('models').glob('*.pt')):
             if pt.with_suffix('.json').exists() and not pt.name.startswith('.'):   # not a temporary file of `atomic_write`
-                shutil.copy2(pt, dest/pt.name); shutil.copy2(pt.with_suffix('.json'), dest/pt.with_suffix('.json').name)
+                for f in (pt, pt.with_suffix('.json'), pt.with_suffix('.onnx')):
+                    if f.exists(): shutil.copy2(f, dest/f.name)
 
 
 setuptools.setup(

@@ -4,20 +4,35 @@
 
 # %% ../nbs/06_predict.ipynb #c003
 from __future__ import annotations
-import contextlib, functools, hashlib, json, math, os, sys, threading, warnings, zipfile
+import contextlib, functools, hashlib, importlib.util, json, math, os, sys, threading, types, warnings, zipfile
 from pathlib import Path
 from typing import Callable, Iterator
-import numpy as np, torch, torch.nn as nn
+import numpy as np
 from .image import *
-from .models import *
 
 __version__ = "0.1.0"
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'CARD_FIELDS', 'IMAGE_SUFFIXES', 'ModelLoadError', 'ModelNotFoundError',
-           'model_path', 'model_card', 'file_sha256', 'load_model', 'tta_probs', 'predict_arrays', 'predict',
-           'Predictions', 'predict_many', 'expand_paths', 'main', 'atomic_write', 'standalone_source',
-           'write_standalone']
+__all__ = ['BACKENDS', 'BACKEND', 'MODEL_NAMES', 'DEFAULT_MODEL', 'CLASSES', 'CARD_FIELDS', 'ONNX_OPSET', 'IMAGE_SUFFIXES',
+           'ModelLoadError', 'ModelNotFoundError', 'model_path', 'model_card', 'file_sha256', 'load_model', 'OnnxNet',
+           'load_onnx', 'export_onnx', 'tta_probs', 'predict_arrays', 'predict', 'Predictions', 'predict_many',
+           'expand_paths', 'main', 'atomic_write', 'standalone_source', 'write_standalone']
+
+# %% ../nbs/06_predict.ipynb #c003b
+BACKENDS = ('torch', 'onnx')  # the engines that can run a shipped model
+
+def _backend() -> str:
+    "The engine that runs the network: `$CATDOG_BACKEND` ('torch' or 'onnx') when set, else PyTorch where it is installed, else ONNX Runtime."
+    b = os.environ.get('CATDOG_BACKEND', '').strip().lower() or ('torch' if importlib.util.find_spec('torch') else 'onnx')
+    if b not in BACKENDS: raise ImportError(f"$CATDOG_BACKEND: expected one of {', '.join(BACKENDS)}, got {b!r}")
+    return b
+
+BACKEND = _backend()  # read once, at import
+
+# %% ../nbs/06_predict.ipynb #c003t
+# torch only: the PyTorch engine (the one-file catdog.py runs the cells marked so only when BACKEND is 'torch')
+import torch, torch.nn as nn
+from .models import *
 
 # %% ../nbs/06_predict.ipynb #c005
 MODEL_NAMES = ('cnn', 'robust', 'student')  # shipped models, in the order they were built
@@ -43,10 +58,10 @@ def _model_dirs() -> list[Path]:
     return env + [here/'models', here, here.parent/'models']
 
 def model_path(name: str | Path | None = None) -> Path:
-    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt or .json file."
+    "Path (without suffix) of model `name`: a shipped name like 'cnn' (found by its card `cnn.json` in `$CATDOG_MODELS`, the package or the repository's models/), or a path to a model's .pt, .onnx or .json file."
     name = name or DEFAULT_MODEL
     p = Path(name)
-    if p.suffix in ('.pt', '.json'): return p.with_suffix('')
+    if p.suffix in ('.pt', '.json', '.onnx'): return p.with_suffix('')
     for d in _model_dirs():
         if (d/f"{name}.json").exists(): return d/str(name)
     raise ModelNotFoundError(f"model {str(name)!r} not found in {', '.join(map(str, _model_dirs()))}; shipped: {', '.join(MODEL_NAMES)}")
@@ -73,6 +88,8 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
+# %% ../nbs/06_predict.ipynb #c006t
+# torch only
 @functools.lru_cache(maxsize=8)
 def load_model(name: str | Path | None = None) -> CatDogNet:
     "Model `name` (see `model_path`) in eval mode: its weights checked against the card's SHA-256, then loaded with `weights_only=True` into the network the card describes (cached). Any problem is a `ModelLoadError` naming the file and the cause."
@@ -90,7 +107,80 @@ def load_model(name: str | Path | None = None) -> CatDogNet:
     except Exception as e: raise ModelLoadError(f"{pt}: cannot load the weights ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     return net.eval().to(memory_format=torch.channels_last)
 
+# %% ../nbs/06_predict.ipynb #c017a
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    "log(softmax(z)) along axis 1, computed stably (float32 in, float32 out)."
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+class OnnxNet:
+    "A shipped network run by ONNX Runtime: numpy in, numpy out, no torch. `load_onnx` builds it; `predict_arrays` calls `probs`."
+    def __init__(self, path: str | Path, config: dict):
+        "A CPU inference session of the ONNX file `path`; `config` is its card's (`cfg.size` is the input side the graph takes)."
+        try: import onnxruntime as ort
+        except ImportError: raise ImportError("the ONNX engine needs onnxruntime: pip install -r requirements-predict.txt") from None
+        self.path, self.cfg = Path(path), types.SimpleNamespace(**config)
+        try: self.session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+        except Exception as e: raise ModelLoadError(f"{path}: cannot load the ONNX graph ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        "Logits (N×2, float32) of an N×3×S×S float32 batch of 0–1 pixels, S = `cfg.size`."
+        return self.session.run(None, {self.input: np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def probs(self, squares: np.ndarray | list, bs: int = 250, tta: bool = True, log: bool = False) -> np.ndarray:
+        "Class probabilities (N×2, numpy) of uint8 S×S×3 images, as `predict_arrays` computes them with PyTorch: `to_batch`, then the mean of the image's and its mirror's softmax, in log space."
+        out, S = [], self.cfg.size
+        for i in range(0, len(squares), bs):
+            x = to_batch(squares[i:i + bs])
+            if x.shape[-2:] != (S, S): raise ValueError(f"{self.path}: expected {S}×{S} images (use load_square), got {x.shape[-2]}×{x.shape[-1]}")
+            if tta:
+                lp = _log_softmax(self(np.concatenate([x, x[..., ::-1]])))
+                lp = np.logaddexp(lp[:len(x)], lp[len(x):]) - np.float32(math.log(2))
+            else: lp = _log_softmax(self(x))
+            out.append(lp if log else np.exp(lp))
+        return np.concatenate(out)
+
+@functools.lru_cache(maxsize=8)
+def load_onnx(name: str | Path | None = None) -> OnnxNet:
+    "Model `name` (see `model_path`) on ONNX Runtime: `NAME.onnx` checked against the SHA-256 its card records under `onnx` (see `export_onnx`), then loaded (cached). Any problem is a `ModelLoadError` naming the file and the cause."
+    p = model_path(name); card = _read_card(p); f = Path(f"{p}.onnx")
+    rec = card.get('onnx')
+    if not isinstance(rec, dict) or 'sha256' not in rec: raise ModelLoadError(f"{p}.json: the card records no ONNX export (run `catdog export`)")
+    if not f.exists(): raise ModelLoadError(f"{f}: ONNX file missing (its card {p.name}.json is there)")
+    try: digest = file_sha256(f)
+    except OSError as e: raise ModelLoadError(f"{f}: cannot read the ONNX file ({e.strerror or e})") from None
+    if digest != rec['sha256']:
+        raise ModelLoadError(f"{f}: checksum mismatch (SHA-256 {digest[:12]}…, the card says {str(rec['sha256'])[:12]}…): the file changed after the export")
+    return OnnxNet(f, card['config'])
+
+# %% ../nbs/06_predict.ipynb #c017b
+# package only: exporting needs torch and onnx, which the one-file catdog.py does not
+ONNX_OPSET = 18  # the ONNX opset `export_onnx` asks for
+
+def export_onnx(name: str | Path | None = None, # a shipped model name or a model's .pt/.json path
+                opset: int = ONNX_OPSET,         # ONNX opset to ask for; the card records the one written
+               ) -> dict:
+    "Write model `name` as `NAME.onnx` beside its card (the network alone: input `pixels`, float32 N×3×S×S 0–1 pixels with a free batch size N; output `logits`, N×2), with torch's TorchScript-based exporter (the network has no data-dependent control flow at a fixed input side); then record the file's SHA-256 and opset under the card's `onnx` field. Both files are written atomically. Returns that field."
+    import copy, io, onnx
+    net = load_model(name); p = model_path(name); S = net.cfg.size
+    net = copy.deepcopy(net).to(memory_format=torch.contiguous_format)
+    f = Path(f"{p}.onnx")
+    with atomic_write(f) as tmp, warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter('ignore')
+        # TorchScript exporter: on this busy 2-core CPU the torch.export one (dynamo=True, needs onnxscript) took 9× longer, same graph
+        torch.onnx.export(net, (torch.zeros(2, 3, S, S),), tmp, input_names=['pixels'], output_names=['logits'],
+                          dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=opset, dynamo=False)
+    written = next(o.version for o in onnx.load(f, load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
+    rec = dict(file=f.name, sha256=file_sha256(f), opset=written, exporter=f"torch.onnx.export (TorchScript) in torch {torch.__version__}",
+               input=f"pixels: float32 N×3×{S}×{S}, RGB 0-1, squashed to {S}×{S} before (load_square)", output='logits: N×2 (cat, dog)')
+    card = _read_card(p); card['onnx'] = rec
+    with atomic_write(f"{p}.json") as tmp: tmp.write_text(json.dumps(card, indent=2) + '\n')
+    load_onnx.cache_clear()
+    return rec
+
 # %% ../nbs/06_predict.ipynb #c009
+# torch only
 def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two logits out
               x: torch.Tensor, # N×3×H×W, 0–1 pixels
               log: bool = False, # return the log of the probabilities (differentiable: the attacks use it)
@@ -100,23 +190,29 @@ def tta_probs(net: nn.Module, # a `CatDogNet` in eval mode: 0–1 pixels in, two
     lp = torch.stack([lp[:len(x)], lp[len(x):]]).logsumexp(0) - math.log(2)
     return lp if log else lp.exp()
 
-@torch.inference_mode()
-def predict_arrays(net: nn.Module, # a `CatDogNet` (put in eval mode)
-                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (other sides are resized by the network)
-                   bs: int = 250, # images per forward pass
-                   tta: bool = True, # average each image with its mirror image, as `predict` does
-                   log: bool = False, # log-probabilities instead
-                  ) -> torch.Tensor:
-    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters."
-    net.eval(); out = []
-    for i in range(0, len(squares), bs):
-        x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
-        out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
-    return torch.cat(out)
-
 def _net(model: str | Path | nn.Module | None) -> nn.Module:
     "A network: the module itself, or `load_model` of a model name or path (None: the default model)."
     return model if isinstance(model, nn.Module) else load_model(model)
+
+# %% ../nbs/06_predict.ipynb #c009s
+def predict_arrays(net, # a `CatDogNet` (put in eval mode), or an `OnnxNet`
+                   squares: np.ndarray | list, # uint8 images: N×S×S×3 array or list of S×S×3 arrays (a `CatDogNet` resizes other sides itself)
+                   bs: int = 250, # images per forward pass
+                   tta: bool = True, # average each image with its mirror image, as `predict` does
+                   log: bool = False, # log-probabilities instead
+                  ):
+    "Class probabilities (N×2) of uint8 images: `to_batch`, then `tta_probs`: the one forward path of `predict`, `predict_many` and every accuracy of the chapters. A torch tensor for a `CatDogNet`; a numpy array for an `OnnxNet`, which computes the same in numpy."
+    if isinstance(net, OnnxNet): return net.probs(squares, bs, tta, log)
+    net.eval(); out = []
+    with torch.inference_mode():
+        for i in range(0, len(squares), bs):
+            x = torch.from_numpy(to_batch(squares[i:i + bs])).contiguous(memory_format=torch.channels_last)
+            out.append(tta_probs(net, x, log) if tta else net(x).log_softmax(1) if log else net(x).softmax(1))
+    return torch.cat(out)
+
+def _network(model: str | Path | None):
+    "The network `predict` runs for `model` (a name or path): `load_onnx` when `BACKEND` is 'onnx', else `load_model`."
+    return load_onnx(model) if BACKEND == 'onnx' else load_model(model)
 
 def _result(p: torch.Tensor) -> tuple[str, float]:
     "(label, probability of that label) from a probability pair."
@@ -136,8 +232,9 @@ def predict(image: ImageLike,   # path (str or Path), PIL image, or H×W×3 uint
     Raises `FileNotFoundError` if the file does not exist, `InvalidImageError` (a `ValueError`) if it is not a readable
     image, `ModelNotFoundError` (a `FileNotFoundError`) for an unknown model name, and `ModelLoadError` for a model file
     that is missing, truncated, changed, or whose card lacks a field; each message names the file and the cause.
+    The network runs on PyTorch, or on ONNX Runtime where torch is not installed (see `BACKEND`); both give the same answer.
     Global state (torch's threads, random state, grad mode) is left as it was."""
-    net = load_model(model)
+    net = _network(model)
     return _result(predict_arrays(net, [load_square(image, net.cfg.size)])[0])
 
 # %% ../nbs/06_predict.ipynb #c013
@@ -155,7 +252,7 @@ def predict_many(images: list,            # paths, PIL images or arrays
                  progress: Callable[[int], None] | None = None, # called with the number of inputs done after each batch
                 ) -> Predictions:
     "Classify many images as `predict` does; one unreadable input does not lose the others (see `Predictions`)."
-    net, images = load_model(model), list(images)
+    net, images = _network(model), list(images)
     out, errs = Predictions([None] * len(images)), {}
     for start in range(0, len(images), batch_size):
         arrays, idx = [], []
@@ -181,14 +278,15 @@ def expand_paths(paths: list) -> list[str]:
     return out
 
 def main(argv: list[str] | None = None) -> int:
-    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`."
+    "The one-file module's command line (the package's is `catdog predict`): `python catdog.py [--model NAME] FILE_OR_FOLDER...` prints `FILE<TAB>label<TAB>probability`, on PyTorch or ONNX Runtime (`BACKEND`)."
     import argparse
     ap = argparse.ArgumentParser(prog='catdog.py', description='Classify images as cat or dog.')
     ap.add_argument('files', nargs='+', help='image files or folders of images')
-    ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt file (default: {DEFAULT_MODEL})")
+    ap.add_argument('--model', default=None, help=f"shipped model name or path to its .pt or .onnx file (default: {DEFAULT_MODEL})")
     args = ap.parse_args(argv)
-    try: load_model(args.model)
+    try: _network(args.model)
     except ModelLoadError as e: print(f"error: {e}", file=sys.stderr); return 2 if isinstance(e, ModelNotFoundError) else 1
+    except ImportError as e: print(f"error: {e}", file=sys.stderr); return 1
     files = expand_paths(args.files)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -211,21 +309,30 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
     finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/06_predict.ipynb #c023
-_PACKAGE_ONLY = '# package only'
+_PACKAGE_ONLY, _TORCH_ONLY = '# package only', '# torch only'
 
 def standalone_source() -> str:
-    "Source of the one-file predictor: catdog.image + catdog.models + catdog/__init__, relative imports removed."
+    "Source of the one-file predictor: catdog.image + catdog/__init__ with catdog.models, relative imports removed; the cells that need torch (catdog.models and those marked `# torch only`) run only when `BACKEND` is 'torch', so the file works with ONNX Runtime alone."
     here = _here()
     head = ['"""catdog: classify a photo as cat or dog. One-file predictor generated from the catdog notebooks',
             '(nbs/00a_image, nbs/01a_models, nbs/06_predict) by `catdog.write_standalone()`: do not edit.',
-            '', 'Usage: python catdog.py IMAGE...   or   import catdog; catdog.predict(path)', '"""',
+            '', 'Usage: python catdog.py IMAGE...   or   import catdog; catdog.predict(path)',
+            'Runs on PyTorch, or on ONNX Runtime + numpy + Pillow alone where torch is not installed ($CATDOG_BACKEND chooses).', '"""',
             'from __future__ import annotations']
-    body = []
-    for mod in ('image.py', 'models.py', '__init__.py'):
+    def cells(mod: str) -> list[tuple[str, str]]:
+        "(first line, code) of each exported cell of `mod` that the one-file module keeps."
+        out = []
         for cell in (here/mod).read_text().split('\n# %% ')[1:]:
             if _PACKAGE_ONLY in cell or cell.startswith('auto'): continue  # package-only cells, `__all__`
             lines = [l for l in cell.split('\n')[1:] if not l.startswith(('from __future__', 'from .'))]
-            body.append(f"# %% {cell.split(chr(10))[0]}\n" + '\n'.join(lines).strip() + '\n')
+            out.append((cell.split('\n')[0], '\n'.join(lines).strip()))
+        return out
+    guarded = lambda first, code: f"# %% {first}\nif BACKEND == 'torch':\n" + '\n'.join('    ' + l if l else l for l in code.split('\n')) + '\n'
+    body, models = [f"# %% {h}\n{c}\n" for h, c in cells('image.py')], cells('models.py')
+    for h, code in cells('__init__.py'):
+        if _TORCH_ONLY not in code: body.append(f"# %% {h}\n{code}\n"); continue
+        body += [guarded(*m) for m in models]; models = []   # catdog.models, right before the first torch cell
+        body.append(guarded(h, code))
     return '\n'.join(head) + '\n\n' + '\n\n'.join(body) + "\n\nif __name__ == '__main__': sys.exit(main())\n"
 
 def write_standalone(dest: str | Path | None = None) -> Path:

@@ -8,8 +8,9 @@ import argparse, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CliError', 'Bar', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train', 'cmd_evaluate', 'machine_info',
-           'run_bench', 'speedups', 'bench_markdown', 'cmd_bench', 'repo_root', 'serve', 'cmd_docs', 'parser', 'main']
+__all__ = ['ENGINE_NEEDS', 'CliError', 'Bar', 'predict_stream', 'cmd_predict', 'cmd_attack', 'cmd_explain', 'cmd_train',
+           'cmd_evaluate', 'cmd_export', 'machine_info', 'env_size_mb', 'engine_bench', 'run_bench', 'speedups',
+           'bench_markdown', 'cmd_bench', 'repo_root', 'serve', 'cmd_docs', 'parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c006
 class CliError(Exception):
@@ -24,12 +25,12 @@ def _existing(path: str | Path, what: str = 'file') -> Path:
     if not p.exists(): raise CliError(f"{p}: no such {what}")
     return p
 
-def _check_model(name: str | None):
-    "Load model `name` (cached), or raise a `CliError`: exit 2 for an unknown name (listing the models found), 1 for a broken model file."
+def _check_model(name: str | None, engine: bool = False):
+    "Load model `name` (cached), or raise a `CliError`: exit 2 for an unknown name (listing the models found), 1 for a broken model file. `engine=True`: the network `predict` runs (ONNX Runtime under `$CATDOG_BACKEND=onnx`), else the PyTorch model."
     import catdog
-    try: return catdog.load_model(name)
+    try: return catdog._network(name) if engine else catdog.load_model(name)
     except catdog.ModelNotFoundError as e: raise CliError(str(e), 2) from None
-    except catdog.ModelLoadError as e: raise CliError(str(e), 1) from None
+    except (catdog.ModelLoadError, ImportError) as e: raise CliError(str(e), 1) from None
 
 def _eps(s: str) -> float:
     "argparse type for ε: a float in 0–1 pixel units, or 8-bit levels written as 'N/255'."
@@ -86,10 +87,50 @@ class Bar:
         if self.enabled and self.drawn: sys.stderr.write('\n'); sys.stderr.flush()
 
 # %% ../nbs/07_cli.ipynb #c011
+class _Squares:
+    "The files to classify as a map-style data set for PyTorch's `DataLoader`: item i is (i, the S×S×3 uint8 square of file i or None, the error or None), decoded where the loader asks (a worker process, with `--workers`)."
+    def __init__(self, files: list[str], size: int):
+        "`files` to be decoded to `size`×`size` squares by `catdog.load_square`."
+        self.files, self.size = files, size
+    def __len__(self) -> int:
+        "Number of files."
+        return len(self.files)
+    def __getitem__(self, i: int) -> tuple:
+        "(i, square or None, error message or None) of file i: a bad file is an error message, not an exception."
+        import catdog
+        try: return i, catdog.load_square(self.files[i], self.size), None
+        except (catdog.InvalidImageError, OSError) as e: return i, None, str(e)
+
+def predict_stream(files: list[str], net, batch_size: int = 64, workers: int = 0):
+    "Classify `files` a batch at a time with `net` (from `catdog.load_model` or `catdog.load_onnx`): yield, per batch, its rows `{file, label, probability}` or `{file, error}` in file order. Memory holds the batches in flight, not the files' images."
+    import catdog
+    from torch.utils.data import DataLoader
+    dl = DataLoader(_Squares(files, net.cfg.size), batch_size=batch_size, num_workers=workers, collate_fn=list,
+                    prefetch_factor=2 if workers else None)
+    for batch in dl:
+        ok = [(i, sq) for i, sq, err in batch if err is None]
+        probs = dict(zip([i for i, _ in ok], catdog.predict_arrays(net, [sq for _, sq in ok], bs=batch_size))) if ok else {}
+        yield [dict(file=files[i], label=(r := catdog._result(probs[i]))[0], probability=round(r[1], 4)) if i in probs
+               else dict(file=files[i], error=err) for i, _, err in batch]
+
+def _done(out: Path) -> set[str]:
+    "The files already classified in the JSON-lines file `out` (empty if there is none). A last line cut short by a kill is removed from the file, so that its file is done again; any other unreadable line is a `CliError` naming the file and the line."
+    if not out.exists(): return set()
+    data = out.read_bytes()
+    if data and not data.endswith(b'\n'):
+        with open(out, 'r+b') as f: f.truncate(data.rfind(b'\n') + 1)
+        data = data[:data.rfind(b'\n') + 1]
+    done = set()
+    for n, line in enumerate(data.decode('utf-8', 'replace').splitlines(), 1):
+        try: done.add(json.loads(line)['file'])
+        except (ValueError, KeyError, TypeError): raise CliError(f"{out}: line {n} is not a result line of catdog predict (a JSON object with 'file')") from None
+    return done
+
 def cmd_predict(args: argparse.Namespace) -> int:
-    "`catdog predict`: classify image files and folders; exit 1 if any input could not be read."
-    import warnings, catdog
-    _check_model(args.model)
+    "`catdog predict`: classify image files and folders, streaming a batch at a time; with `--out`, append JSON lines and skip the files already there. Exit 1 if any input could not be read."
+    if args.out and args.json: raise CliError('--json and --out are exclusive (--out writes JSON lines)', 2)
+    import catdog
+    net = _check_model(args.model, engine=True)
     files, folders = [], False
     for a in args.images:
         p = Path(a)
@@ -98,22 +139,31 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if not found: raise CliError(f"{p}: no image files in this folder")
             files += found
         else: files.append(str(p))
-    bar = Bar(len(files), 'predict', enabled=folders and not args.quiet)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        res = catdog.predict_many(files, model=args.model, batch_size=args.batch_size, progress=bar.update)
-    bar.close()
-    rows = [dict(file=f, label=r[0], probability=round(r[1], 4)) if r else dict(file=f, error=res.errors[i])
-            for i, (f, r) in enumerate(zip(files, res))]
+    out = Path(args.out) if args.out else None
+    done = _done(out) if out else set()
+    todo = [f for f in files if f not in done]
+    bar, rows, errors = Bar(len(todo), 'predict', enabled=folders and not args.quiet), [], 0
+    w = max(map(len, files))
+    if not (out or args.json): print(f"{'file':<{w}}  label  probability")
+    sink = open(out, 'a', encoding='utf-8') if out else None
+    try:
+        for batch in predict_stream(todo, net, args.batch_size, args.workers):
+            if sink:   # whole lines, on disk before the next batch: a kill loses at most the batch in flight
+                sink.write(''.join(json.dumps(r) + '\n' for r in batch)); sink.flush(); os.fsync(sink.fileno())
+            elif args.json: rows += batch
+            else:
+                for r in batch:
+                    if 'label' in r: print(f"{r['file']:<{w}}  {r['label']:<5}  {r['probability']:.4f}")
+                sys.stdout.flush()
+            for r in batch:
+                if 'error' in r: errors += 1; print(f"catdog: error: {r['error']}", file=sys.stderr)
+            bar.update(len(batch))
+    finally:
+        if sink: sink.close()
+        bar.close()
     if args.json: print(json.dumps(rows, indent=1))
-    else:
-        w = max(len(r['file']) for r in rows)
-        print(f"{'file':<{w}}  label  probability")
-        for r in rows:
-            if 'label' in r: print(f"{r['file']:<{w}}  {r['label']:<5}  {r['probability']:.4f}")
-    for r in rows:
-        if 'error' in r: print(f"catdog: error: {r['error']}", file=sys.stderr)
-    return 1 if res.errors else 0
+    if out: print(f"{out}: {len(todo)} images added, {len(files) - len(todo)} were there already")
+    return 1 if errors else 0
 
 # %% ../nbs/07_cli.ipynb #c013
 def _open_checked(path: str | Path):
@@ -167,7 +217,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 # %% ../nbs/07_cli.ipynb #c015
 def cmd_train(args: argparse.Namespace) -> int:
-    "`catdog train`: train a CatDogNet from scratch with checkpoints every epoch; `--resume` continues an interrupted run."
+    "`catdog train`: train a CatDogNet from scratch with checkpoints every epoch; `--resume` continues an interrupted run. Started by `accelerate launch` or `torchrun` as several processes, it trains data-parallel."
     if args.data: _existing(args.data, 'data set')
     import catdog.train as T
     from catdog.models import NetConfig
@@ -179,8 +229,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume and not Path(f"{ckpt}.json").exists():
         print(f"no checkpoint in {ckpt.parent}: starting from scratch", file=sys.stderr)
     T.train_cnn(cfg, epochs=args.epochs, lr=args.lr, bs=args.bs, name=args.model, out=args.out or None, data=args.data,
-                n_train=args.n_train, resume=args.resume, seed=args.seed, threads=args.threads, runs=runs)
-    if args.out: print(f"shipped: {Path(args.out)/args.model}.pt and .json")
+                n_train=args.n_train, resume=args.resume, seed=args.seed, threads=args.threads, runs=runs, device=args.device)
+    if args.out and not int(os.environ.get('RANK', 0)): print(f"shipped: {Path(args.out)/args.model}.pt and .json")  # process 0 ships
     return 0
 
 # %% ../nbs/07_cli.ipynb #c017
@@ -228,6 +278,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"  {k:<28} {v['accuracy']:7.2%}  ({v['images']} images)")
     return 0
 
+# %% ../nbs/07_cli.ipynb #c017y
+def cmd_export(args: argparse.Namespace) -> int:
+    "`catdog export`: write NAME.onnx for each model (default: every card with weights in the models folder) and record it in the card."
+    import catdog
+    names = args.models or sorted(p.stem for p in catdog.model_path().parent.glob('*.json') if p.with_suffix('.pt').exists() and not p.name.startswith('.'))
+    for name in names:
+        _check_model(name)
+        t = time.time(); rec = catdog.export_onnx(name, opset=args.opset)
+        print(f"{catdog.model_path(name)}.onnx: opset {rec['opset']}, sha256 {rec['sha256'][:12]}…, {time.time() - t:.0f} s")
+    return 0
+
 # %% ../nbs/07_cli.ipynb #c019
 def machine_info() -> dict:
     "CPU model, core count, torch version and threads, and the 1-minute load average now."
@@ -251,14 +312,60 @@ def _cold(image: str, model: str, n: int) -> float:
     code = f"import catdog; catdog.predict({image!r}, model={model!r})"
     return min(_timed(lambda: subprocess.run([sys.executable, '-c', code], check=True, capture_output=True), n))
 
+def env_size_mb(roots: tuple | list) -> tuple[float, list[str]]:
+    "Megabytes on disk of the installed distributions `roots` and everything they require (sizes from their install records), and the names counted."
+    import re
+    from importlib.metadata import distribution, PackageNotFoundError
+    seen, todo, total = set(), list(roots), 0
+    while todo:
+        req = todo.pop()
+        if 'extra ==' in req: continue   # optional extras are not installed by default
+        name = re.split(r'[\s;<>=!~\[(]', req.strip(), maxsplit=1)[0].lower().replace('_', '-')
+        if name in seen: continue
+        try: d = distribution(name)
+        except PackageNotFoundError: continue   # a dependency for another platform or Python
+        seen.add(name); total += sum(f.size or 0 for f in d.files or [])
+        todo += d.requires or []
+    return round(total / 1e6, 1), sorted(seen)
+
+ENGINE_NEEDS = {'onnx': ('onnxruntime', 'numpy', 'pillow'), 'torch': ('torch', 'numpy', 'pillow')}  # what catdog.py imports per engine
+
+def engine_bench(quick: bool = False, model: str = 'cnn') -> list[dict]:
+    "The one-file `catdog.py` on each engine, side by side: cold start of `python catdog.py IMAGE` (process start to the printed answer, best of 3), warm latency and throughput on files in this process, and the size of what the engine needs installed; plus `import torch` alone."
+    import statistics, subprocess, tempfile, catdog
+    from catdog.data import find_images, valid_mask
+    files = find_images(); val = [str(f) for f, v in zip(files, valid_mask([f.name for f in files])) if v]
+    n_cold, n_warm, n_batch = (1, 3, 16) if quick else (3, 30, 512)
+    torch_alone = min(_timed(lambda: subprocess.run([sys.executable, '-c', 'import torch'], check=True), n_cold))
+    rows = [dict(engine='import torch alone', cold_start_s=round(torch_alone, 3))]
+    with tempfile.TemporaryDirectory() as d:
+        script = catdog.write_standalone(Path(d)/'catdog.py')
+        for engine, load in (('onnx', catdog.load_onnx), ('torch', catdog.load_model)):
+            env = {**os.environ, 'CATDOG_BACKEND': engine, 'CATDOG_MODELS': str(catdog.model_path(model).parent)}
+            cold = min(_timed(lambda: subprocess.run([sys.executable, script, '--model', model, val[0]], env=env, check=True, capture_output=True), n_cold))
+            net = load(model); S = net.cfg.size
+            one = lambda f: catdog._result(catdog.predict_arrays(net, [catdog.load_square(f, S)])[0])   # what `predict` does
+            one(val[0]); warm = statistics.median(_timed(lambda: one(val[0]), n_warm))
+            many = lambda: [catdog.predict_arrays(net, [catdog.load_square(f, S) for f in val[i:i + 64]]) for i in range(0, n_batch, 64)]
+            t = min(_timed(many, 1 if quick else 2))
+            size, dists = env_size_mb(ENGINE_NEEDS[engine])
+            rows.append(dict(engine=f"catdog.py on {'ONNX Runtime' if engine == 'onnx' else 'PyTorch'}", model=model, cold_start_s=round(cold, 3),
+                             cold_vs_import_torch=round(cold / torch_alone, 2), warm_predict_ms=round(1000 * warm, 1),
+                             batch_img_per_s=round(n_batch / t, 1), installed_mb=size, distributions=len(dists)))
+    return rows
+
 def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each, small batches
               models: list | None = None, # shipped models to time (default: every one found)
+              part: str = 'all',   # 'engines': only `engine_bench`
              ) -> dict:
-    "Measure training throughput, prediction latency and throughput, attack and explanation time; return a dict."
+    "Measure training throughput, prediction latency and throughput, the two engines of catdog.py, attack and explanation time; return a dict."
+    if part == 'engines':
+        out = dict(machine=machine_info(), quick=quick, started=time.strftime('%Y-%m-%d %H:%M:%S'), engines=engine_bench(quick, (models or ['cnn'])[0]))
+        return out | dict(load_average_1min_end=round(os.getloadavg()[0], 2))
     import statistics, torch, catdog
     from catdog.data import find_images, valid_mask
     from catdog.models import NetConfig
-    from catdog.train import train_speed, ablation_config, ABLATIONS
+    from catdog.train import train_speed
     from catdog.attacks import adversarial_example
     from catdog.interpret import explain, METHODS
     out = dict(machine=machine_info(), quick=quick, started=time.strftime('%Y-%m-%d %H:%M:%S'))
@@ -267,7 +374,6 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
     img = val[0]
     # training throughput per architecture (random batches: the network's cost, not the data pipeline's)
     archs = {f"{m} (shipped)": catdog.load_model(m).cfg for m in models}
-    if not quick: archs.update({k: ablation_config(v) for k, v in ABLATIONS.items()})
     seen, rows = set(), []
     for name, cfg in archs.items():
         if repr(cfg) in seen: continue
@@ -286,6 +392,7 @@ def run_bench(quick: bool = False,  # tiny measurements (for tests): one of each
                          batch_img_per_s=round(n_batch / t, 1)))
     out['predict'] = rows
     out['speedups'] = speedups(catdog.load_model(models[0]), [catdog.load_square(f, catdog.load_model(models[0]).cfg.size) for f in val[:8 if quick else 64]], quick)
+    out['engines'] = engine_bench(quick, models[0])
     out['import_torch_s'] = round(min(_timed(lambda: __import__('subprocess').run([sys.executable, '-c', 'import torch'], check=True), n_cold)), 2)
     # one adversarial example, one explanation per method (default model)
     out['attack_s'] = round(_timed(lambda: adversarial_example(img, steps=1 if quick else 10))[0], 2)
@@ -327,7 +434,13 @@ def bench_markdown(res: dict) -> str:
     s = [f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} with {m['torch_threads']} threads; "
          f"load average {m['load_average_1min']} at the start, {res.get('load_average_1min_end', '?')} at the end"
          f"{' (quick run: not representative)' if res.get('quick') else ''}; {res.get('started', '')}.", '',
-         '| architecture | parameters | input | training images/s |', '|---|---|---|---|']
+         ]
+    if res.get('engines'):
+        s += ['| catdog.py engine | cold start (s) | ÷ import torch | warm predict (ms) | files in (images/s) | installed (MB) |', '|---|---|---|---|---|---|']
+        s += [f"| {r['engine']} | {r['cold_start_s']} | {r.get('cold_vs_import_torch', 1.0)} | {r.get('warm_predict_ms', '')} | {r.get('batch_img_per_s', '')} | {r.get('installed_mb', '')} |" for r in res['engines']]
+        s += ['']
+    if 'training' not in res: return '\n'.join(s).rstrip()
+    s += ['| architecture | parameters | input | training images/s |', '|---|---|---|---|']
     s += [f"| {r['architecture']} | {r['parameters']:,} | {r['input_px']} px | {r['train_img_per_s']} |" for r in res['training']]
     s += ['', f"| model | cold start: import + first predict (s) | warm predict (ms) | predict_many (images/s) |", '|---|---|---|---|']
     s += [f"| `{r['model']}` | {r['cold_start_s']} | {r['warm_predict_ms']} | {r['batch_img_per_s']} |" for r in res['predict']]
@@ -344,7 +457,7 @@ def bench_markdown(res: dict) -> str:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     "`catdog bench`: run the benchmarks, write them as JSON and print them as tables."
-    res = run_bench(quick=args.quick, models=args.models)
+    res = run_bench(quick=args.quick, models=args.models, part=args.part)
     import catdog
     out = Path(args.out)
     with catdog.atomic_write(out) as tmp: tmp.write_text(json.dumps(res, indent=1) + '\n')
@@ -390,7 +503,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 def parser() -> argparse.ArgumentParser:
     "The `catdog` argument parser and its sub-commands."
     F = _Help
-    ap = argparse.ArgumentParser(prog='catdog', description='Cat or dog? Predict, attack, explain, train, evaluate, benchmark, docs.', formatter_class=F)
+    ap = argparse.ArgumentParser(prog='catdog', description='Cat or dog? Predict, attack, explain, train, evaluate, export, benchmark, docs.', formatter_class=F)
     from importlib.metadata import version, PackageNotFoundError
     try: v = version('catdog')
     except PackageNotFoundError: v = 'unknown (not installed)'
@@ -404,6 +517,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--json', action='store_true', help='print JSON instead of a table')
     p.add_argument('--batch-size', type=_positive, default=64, help='images per forward pass')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.add_argument('--out', default=None, metavar='RESULTS.jsonl', help='append one JSON line per image to this file, a batch at a time, skipping the files already in it (resume)')
+    p.add_argument('--workers', type=int, default=0, help='processes that decode images while the network runs (0: decode in this process)')
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser('attack', help='make an adversarial example', formatter_class=F,
@@ -442,6 +557,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--bs', type=_positive, default=64, help='batch size')
     p.add_argument('--seed', type=int, default=0, help='seed of the weights, the subset and the batch order')
     p.add_argument('--threads', type=_positive, default=None, help='torch threads (default: one per core)')
+    p.add_argument('--device', default=None, help="device to train on: cuda, cpu, mps, ... (default: cuda when present, else cpu)")
     p.add_argument('--resume', action='store_true', help='continue after the last finished epoch of RUNS/NAME')
     p.add_argument('--out', default='models', help="folder of the shipped model ('' to ship nothing)")
     p.add_argument('--runs', default=None, help="checkpoint folder: checkpoints go to RUNS/NAME/ (RUNS/runs/NAME/ unless RUNS is named runs; default: the repository's runs/, else ./runs)")
@@ -461,10 +577,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser('export', help='write the models for ONNX Runtime', formatter_class=F,
+                       description='Write NAME.onnx beside each model card and record its SHA-256 and opset in the card (catdog.py then runs without torch).')
+    p.add_argument('--models', nargs='+', default=None, help='models to export (default: every card with weights in the models folder)')
+    p.add_argument('--opset', type=int, default=18, help='ONNX opset to ask for (the card records the one written)')
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser('bench', help='measure speed on this machine', formatter_class=F,
                        description='Training throughput, prediction latency and throughput, attack and explanation time.')
     p.add_argument('--quick', action='store_true', help='tiny measurements (for tests; not representative)')
     p.add_argument('--models', nargs='+', default=None, help='shipped models to time (default: all found)')
+    p.add_argument('--part', choices=('all', 'engines'), default='all', help="'engines': only the ONNX Runtime vs PyTorch comparison of catdog.py")
     p.add_argument('--out', default='results/bench.json', help='JSON file to write')
     p.set_defaults(func=cmd_bench)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_cnn.ipynb #c003
 from __future__ import annotations
-import contextlib, functools, json, os, random, subprocess, sys, time
+import contextlib, functools, hashlib, json, os, random, subprocess, sys, time
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,7 @@ from . import atomic_write, file_sha256, predict_arrays  # after fastai's star i
 
 # %% auto #0
 __all__ = ['receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'load_checkpoint', 'EpochCheckpoint',
-           'accuracy_on', 'git_commit', 'save_shipped', 'train_cnn', 'main', 'train_speed']
+           'accuracy_on', 'git_commit', 'save_shipped', 'train_device', 'train_cnn', 'main', 'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -95,6 +95,14 @@ def load_checkpoint(file: str | Path) -> dict:
                     rng=json.loads(rng.read_text()) if rng.exists() else None)
     return torch.load(file, map_location='cpu', weights_only=True)
 
+def _unwrapped(model: nn.Module) -> nn.Module:
+    "The network inside a `DistributedDataParallel` wrapper (several processes), or `model` itself."
+    return getattr(model, 'module', model)
+
+def _loader_rng(dl) -> random.Random:
+    "The random generator that orders `dl`'s batches (a distributed loader's is its inner loader's)."
+    return getattr(dl, 'dl', dl).rng
+
 class EpochCheckpoint(Callback):
     "After each epoch save model, optimiser, random states and the epoch count in one file, `path`.pth (one `torch.save`, written atomically, loadable with `weights_only=True`); with `resume`, continue exactly."
     order, run_valid = 90, False
@@ -106,16 +114,16 @@ class EpochCheckpoint(Callback):
     def before_fit(self):
         "On resume, load model and optimiser state (the optimiser exists only now, inside `fit`)."
         if not self.start: return
-        self.learn.model.load_state_dict(self.saved['model'])
+        _unwrapped(self.learn.model).load_state_dict(self.saved['model'])
         self.learn.opt.load_state_dict({'state': self.saved['opt']['state'], 'hypers': L(self.saved['opt']['hypers'])})
     def before_epoch(self):
         "At the first epoch trained after a resume, restore the random states the interrupted run had there."
-        if self.start and self.epoch == self.start and self.saved.get('rng'): set_rng_states(self.saved['rng'], self.dls.train.rng)
+        if self.start and self.epoch == self.start and self.saved.get('rng'): set_rng_states(self.saved['rng'], _loader_rng(self.dls.train))
     def after_epoch(self):
-        "Save everything needed to continue after this epoch in one atomic write (skipped epochs of a resumed run: nothing)."
-        if self.epoch < self.start: return
-        state = dict(epochs_done=self.epoch + 1, model=self.learn.model.state_dict(), opt=_plain(self.learn.opt.state_dict()),
-                     rng=rng_states(self.dls.train.rng))
+        "Save everything needed to continue after this epoch in one atomic write (skipped epochs of a resumed run: nothing; with several processes, only the first writes)."
+        if self.epoch < self.start or rank_distrib(): return
+        state = dict(epochs_done=self.epoch + 1, model=_unwrapped(self.learn.model).state_dict(), opt=_plain(self.learn.opt.state_dict()),
+                     rng=rng_states(_loader_rng(self.dls.train)))
         with atomic_write(self.file) as tmp: torch.save(state, tmp)
 
 # %% ../nbs/01_cnn.ipynb #c013
@@ -155,6 +163,54 @@ def _run_settings(threads: int | None):
         torch.set_num_threads(saved[0]); random.setstate(saved[1]); np.random.set_state(saved[2])
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved[3:]
 
+def _distributed_trainer(device: torch.device) -> Callback:
+    """fastai's `DistributedTrainer` (the callback `learn.distrib_ctx()` adds) with the two changes it needs off CUDA, in this one place.
+
+    fastai 2.8.7 assumes a GPU twice. `DistributedDL._broadcast` sends each epoch's batch order from process 0 as a CUDA
+    tensor (NCCL, the GPU backend, takes nothing else), which fails without a GPU ("Found no NVIDIA driver"); gloo, the CPU
+    backend, takes CPU tensors. And `DistributedTrainer._wrap_dl` reads `model.device`, which a network on the CPU does not
+    have ("'Sequential' object has no attribute 'device'"); its parameters' device is the same thing. Without a GPU,
+    Accelerate is told `cpu=True` and batch-norm stays per process (`SyncBatchNorm` needs CUDA); on GPUs it is synchronised,
+    fastai's default. The loader also remembers each process's share of the epoch, so a run can show who trained on what."""
+    from fastai.distributed import DistributedDL, DistributedTrainer   # needs accelerate: imported only for a distributed run
+
+    class DDL(DistributedDL):
+        "fastai's `DistributedDL`, broadcasting on the backend's device; keeps this process's share of the epoch as `idxs`."
+        def _broadcast(self, t: list, rank: int) -> list:
+            "Broadcast the list `t` from process `rank` to all: a CUDA tensor under NCCL, a CPU tensor under gloo."
+            t = torch.tensor(t, dtype=torch.long, device='cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu')
+            torch.distributed.broadcast(t, rank)
+            return t.cpu().tolist()
+        def get_idxs(self) -> list:
+            "fastai's indices of this process's shard of the epoch, kept as `idxs`."
+            self.idxs = super().get_idxs()
+            return self.idxs
+
+    class Trainer(DistributedTrainer):
+        "fastai's `DistributedTrainer`, wrapping loaders as `DDL` on the parameters' device; `seen` collects the training images this process trained on."
+        def _wrap_dl(self, dl):
+            "`dl` as a `DDL` (unchanged if it is a distributed loader already)."
+            return dl if isinstance(dl, DistributedDL) else DDL(dl, device=next(self.learn.model.parameters()).device)
+        def before_fit(self):
+            "Start the record of training images, then fastai's wrapping (DDP model, distributed loaders)."
+            self.seen = set(); super().before_fit()
+        def after_train(self):
+            "Add this epoch's share of the training images to `seen`."
+            self.seen.update(getattr(self.learn.dl, 'idxs', ()))
+
+    cuda = device.type == 'cuda'
+    return Trainer(sync_bn=cuda, cpu=not cuda)
+
+def train_device(device: str | None = None) -> torch.device:
+    "The device to train on: `device` ('cuda', 'cpu', 'mps', ...), else CUDA when present, else the CPU; with several processes on CUDA, this process's own GPU (`LOCAL_RANK`)."
+    d = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    if d.type == 'cuda' and d.index is None and num_distrib() > 1: d = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    return d
+
+def _weights_digest(model: nn.Module) -> str:
+    "SHA-256 of a network's state (every tensor's float32 bytes, in order): equal digests, equal networks."
+    return hashlib.sha256(b''.join(v.detach().float().cpu().contiguous().numpy().tobytes() for v in model.state_dict().values())).hexdigest()
+
 def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               epochs: int = 30,             # passes over the training images
               lr: float = 3e-3,             # peak learning rate of the one-cycle schedule
@@ -173,8 +229,9 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               pre_tfms: list = (),          # batch transforms at the stored size (e.g. noise), before resizing
               threads: int | None = None,   # torch threads (default: all cores); a resumed run must use the same number
               runs: str | Path | None = None, # folder of the checkpoints `runs/name` (default: the repository's `runs/`)
+              device: str | None = None,    # default: CUDA when present, else the CPU (see `train_device`)
              ) -> Learner:
-    "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`. Seeds and torch's thread count are set for the run and restored afterwards."
+    "Train a `CatDogNet` from scratch with one-cycle AdamW, ship it with a model card, return the `Learner`. Seeds and torch's thread count are set for the run and restored afterwards. Started as several processes (`accelerate launch`, `torchrun`), it trains data-parallel: each process on its share of every epoch, process 0 checkpoints, evaluates and ships."
     with _run_settings(threads):
         set_seed(seed, reproducible=True)
         imgs = cached_images(stored_size or cfg.size, data)
@@ -183,19 +240,31 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
             tr = np.random.RandomState(seed).permutation(np.flatnonzero(~valid))[:n_train]
             keep = np.sort(np.concatenate([tr, np.flatnonzero(valid)]))
             imgs = CachedImages(imgs.x[keep], imgs.y[keep], [imgs.names[i] for i in keep]); valid = valid[keep]
-        dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size)
+        dev, rank, ranks = train_device(device), rank_distrib(), num_distrib()
+        dls = catdog_dls(imgs, bs=bs, valid=valid, pre_tfms=pre_tfms, size=cfg.size).to(dev)
         model = model if model is not None else CatDogNet(cfg)
         run = Path(runs or PROJECT/'runs')/name; run.mkdir(parents=True, exist_ok=True); ckpt = run/'last'
         checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
         learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
-                        opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint,
-                        CSVLogger(fname=run/'history.csv', append=resume)] + list(cbs or []), path=run)
+                        opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint] +
+                        ([] if rank else [CSVLogger(fname=run/'history.csv', append=resume)]) + list(cbs or []), path=run)
+        scale = _distributed_trainer(dev) if ranks > 1 else None   # what `learn.distrib_ctx()` does, with `_distributed_trainer`
+        if scale:
+            learn.add_cb(scale)
+            if rank: learn.remove_cb(ProgressCallback)   # one progress bar: process 0's
         if start: print(f"resuming after epoch {start}")
         t0 = time.time()
-        if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)  # the checkpoint callback loads the saved state
-        else: learn.model.load_state_dict(checkpoint.saved['model'])  # all epochs done: just the weights
+        try:
+            if start < epochs: learn.fit_one_cycle(epochs, lr, start_epoch=start)  # the checkpoint callback loads the saved state
+            else: learn.model.load_state_dict(checkpoint.saved['model'])  # all epochs done: just the weights
+        finally:
+            if scale: learn.remove_cb(scale)
         minutes = (time.time() - t0) / 60
-        learn.model.to(memory_format=torch.contiguous_format)
+        learn.model.to(device='cpu', memory_format=torch.contiguous_format)
+        if scale:
+            print(f"{name}: process {rank} of {ranks} trained on {len(scale.seen)} images, weights {_weights_digest(learn.model)[:16]}", flush=True)
+            with atomic_write(run/f'shard{rank}.json') as tmp: tmp.write_text(json.dumps(sorted(int(i) for i in scale.seen)))
+            if rank: return learn   # process 0 evaluates and ships
         acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images
         print(f"{name}: validation accuracy (flip TTA) {acc:.4f}, {minutes:.1f} min for epochs {start + 1}-{epochs}")
         if out:

@@ -8,7 +8,7 @@ from cli_helpers import ROOT, catdog_cli, make_tiny_data
 
 PAIRS = ROOT.parent/'shared'/'data'/'pairs'   # photos larger than the network's input
 
-COMMANDS = ('predict', 'attack', 'explain', 'train', 'evaluate', 'bench', 'docs')
+COMMANDS = ('predict', 'attack', 'explain', 'train', 'evaluate', 'export', 'bench', 'docs')
 
 
 @pytest.fixture(scope='module')
@@ -119,6 +119,9 @@ def test_bench_quick(tmp_path):
     p = res['predict'][0]
     assert p['model'] == 'cnn' and p['cold_start_s'] > 0 and p['warm_predict_ms'] > 0 and p['batch_img_per_s'] > 0
     assert res['attack_s'] > 0 and res['explain_s']['gradcam'] > 0 and '| model |' in r.stdout
+    engines = {e['engine']: e for e in res['engines']}
+    assert set(engines) == {'import torch alone', 'catdog.py on ONNX Runtime', 'catdog.py on PyTorch'} and '| catdog.py engine |' in r.stdout
+    assert all(e['cold_start_s'] > 0 for e in engines.values()) and engines['catdog.py on ONNX Runtime']['installed_mb'] > 0
 
 
 def test_attack_is_bounded_and_shows_progress(tmp_path):

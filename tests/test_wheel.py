@@ -22,6 +22,8 @@ def test_wheel_installs_and_predicts(tmp_path, sure_images):
     names = zipfile.ZipFile(whl).namelist()
     shipped = sorted(p.name for p in (ROOT/'models').glob('*.pt') if p.with_suffix('.json').exists())
     for m in shipped: assert f'catdog/models/{m}' in names and f"catdog/models/{m.replace('.pt', '.json')}" in names, m
+    onnx = sorted(p.name for p in (ROOT/'models').glob('*.onnx') if p.with_suffix('.json').exists())
+    assert onnx and all(f'catdog/models/{m}' in names for m in onnx), onnx
     assert 'catdog/cli.py' in names
     ep = next(n for n in names if n.endswith('entry_points.txt'))
     assert 'catdog = catdog.cli:main' in zipfile.ZipFile(whl).read(ep).decode()
