@@ -97,3 +97,14 @@ def test_site_is_self_contained(site):
         assert 'catdog.local/' not in html, f'{page.name} links to the unbuilt docs host'
         for href in re.findall(r'href="([\w.-]+\.html)(?:#[^"]*)?"', html):
             assert (site/href).exists(), f'{page.name} links to missing {href}'
+
+
+def test_site_pages_are_clean(site):
+    "No page shows a progress bar, a Python warning or an absolute path of the machine that executed the notebooks."
+    import re
+    bad = re.compile(r'(/work/|/root/|/home/\w+/|/tmp/tmp|Warning: |warnings\.warn\(|\|█|█+-{3,}|\[#{3,}\.{3,})')
+    found = {}
+    for page in site.rglob('*.html'):
+        hits = sorted(set(bad.findall(page.read_text(errors='replace'))))
+        if hits: found[str(page.relative_to(site))] = hits[:5]
+    assert not found, found
