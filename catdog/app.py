@@ -42,7 +42,7 @@ def _source(image) -> ImageLike:
 
 def photo(image) -> Image.Image:
     "Open `image` (path, PIL image, array or the page's file payload) as RGB, shrunk to at most `MAX_SIDE` pixels on its longer side."
-    img = open_image(_source(image), draft=MAX_SIDE)
+    img = open_image(_source(image))
     s = MAX_SIDE / max(img.size)
     return img if s >= 1 else img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
 
