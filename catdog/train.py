@@ -217,7 +217,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
               wd: float = 0.05,             # decoupled weight decay
               bs: int = 64,                 # batch size
               name: str = 'cnn',            # model name: files `out/name.pt|json` and checkpoints `runs/name`
-              out: str | Path | None = PROJECT/'models', # folder of the shipped model (None: don't ship)
+              out: str | Path | None = 'models', # folder of the shipped model: 'models' is the project's models/, any other path as given (None: don't ship)
               data: str | Path | None = None, # data set (default: `data_source()`)
               n_train: int | None = None,   # train on a seeded subset of this many images
               resume: bool = False,         # continue from the last finished epoch of `runs/name`
@@ -268,7 +268,8 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
         acc = accuracy_on(learn.model, cached_images(cfg.size, data))  # the full fixed split, as predict sees images
         print(f"{name}: validation accuracy (flip TTA) {acc:.4f}, {minutes:.1f} min for epochs {start + 1}-{epochs}")
         if out:
-            save_shipped(learn.model, Path(out)/name, valid_accuracy=round(acc, 4), valid_images=int(valid.sum()),
+            out = PROJECT/'models' if str(out) == 'models' else Path(out)
+            save_shipped(learn.model, out/name, valid_accuracy=round(acc, 4), valid_images=int(valid.sum()),
                          train_images=int((~valid).sum()), epochs=epochs, lr=lr, wd=wd, bs=bs, seed=seed,
                          train_minutes=round(minutes, 1), data='Kaggle dogs-vs-cats train.zip (22,500 images at 200×200)',
                          split=f'{N_VALID} validation images: seeded permutation (seed {SEED}) of sorted file names',
