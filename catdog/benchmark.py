@@ -145,7 +145,7 @@ def benchmark(models: dict,                  # name → model (a `CatDogNet` in 
         if f is not None and f.exists():
             old = pd.read_csv(f)
             if old[old.type == 'clean'].n.item() == len(cset.y) and set(cset.images) <= set(old.type):
-                print(f"{name}: read {f}"); frames.append(old); continue
+                print(f"{name}: read {f.name}"); frames.append(old); continue
         t0, n = time.time(), len(cset.y)
         rows = [dict(model=name, type='clean', family='clean', severity=0, accuracy=noisy_accuracy(m, cset.clean, cset.y, bs=bs), n=n)]
         for t, arr in cset.images.items():
