@@ -20,7 +20,7 @@ from .train import train_cnn
 __all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
            'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
            'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
-           'noise_table', 'draw_summary']
+           'noise_table', 'sigma_draws', 'draw_summary']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -199,6 +199,12 @@ def noise_table(models: dict, x: np.ndarray, y: np.ndarray, severities: dict = S
                 rows.append(dict(model=name, corruption=kind, severity=sev, level=lvl,
                                  accuracy=noisy_accuracy(m, x, y, kind, lvl, denoise=den)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/03_noise.ipynb #c061a
+def sigma_draws(model: nn.Module, x: np.ndarray, y: np.ndarray, sigmas=(0.3, 0.5), draws: int = 3) -> pd.DataFrame:
+    "Accuracy of `model` on images `x` (labels `y`): clean once, and at each Gaussian σ of `sigmas` under `draws` independent noise draws."
+    return pd.DataFrame([dict(sigma=sg, draw=d, images=len(y), accuracy=noisy_accuracy(model, x, y, 'gaussian' if sg else None, sg or None, seed=10_000 * d))
+                         for sg in (0, *sigmas) for d in ((0,) if sg == 0 else range(draws))])
 
 # %% ../nbs/03_noise.ipynb #c061b
 def draw_summary(rows: pd.DataFrame) -> pd.DataFrame:

@@ -108,3 +108,12 @@ def test_site_pages_are_clean(site):
         hits = sorted(set(bad.findall(page.read_text(errors='replace'))))
         if hits: found[str(page.relative_to(site))] = hits[:5]
     assert not found, found
+
+def test_chapters_link_previous_and_next(site):
+    "Each chapter page links to the chapters before and after it, in the sidebar's order."
+    import re
+    order = re.findall(r'- (\w+)\.ipynb', (ROOT/'nbs'/'sidebar.yml').read_text())
+    for prev, page, nxt in zip(order, order[1:], order[2:]):
+        html = (site/f'{page}.html').read_text()
+        nav = html[html.index('class="page-navigation"'):]
+        assert f'href="{prev}.html"' in nav and f'href="{nxt}.html"' in nav, page
