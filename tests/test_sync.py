@@ -26,6 +26,14 @@ def test_library_matches_notebooks(tmp_path):
     assert sorted(p.name for p in (tmp_path/'catdog').glob('*.py')) == sorted(p.name for p in (ROOT/'catdog').glob('*.py'))
 
 
+def test_notebooks_are_clean(tmp_path):
+    "`nbdev_clean` changes no notebook: no execution counts, no volatile metadata, the same JSON layout."
+    for nb in (ROOT/'nbs').glob('*.ipynb'): shutil.copy2(nb, tmp_path/nb.name)
+    subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
+    changed = [nb.name for nb in sorted((ROOT/'nbs').glob('*.ipynb')) if (tmp_path/nb.name).read_bytes() != nb.read_bytes()]
+    assert not changed, f"run nbdev_clean on: {changed}"
+
+
 def test_standalone_is_generated():
     "The committed catdog.py is exactly what write_standalone() produces from the library."
     assert (ROOT/'catdog.py').read_text() == catdog.standalone_source()
