@@ -4,7 +4,7 @@
 
 # %% ../nbs/03b_benchmark.ipynb #b003
 from __future__ import annotations
-import hashlib, json, math, time, zlib
+import hashlib, json, math, re, time, zlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ from .train import BF16, train_cnn
 from . import atomic_write
 
 # %% auto #0
-__all__ = ['FAMILIES', 'TYPES', 'TRAINED_AS', 'seen_types', 'CorruptedSet', 'corrupted_set', 'benchmark', 'summary',
+__all__ = ['FAMILIES', 'TYPES', 'TRAINED_AS', 'seen_types', 'CorruptedSet', 'corrupted_set', 'file_stem', 'benchmark', 'summary',
            'fourier_basis', 'fourier_heatmap', 'plot_fourier_heatmaps', 'AugMix', 'AugMixJSD', 'finetune_augmix',
            'train_throughput']
 
@@ -134,14 +134,18 @@ def corrupted_set(n: int = 500,                 # validation images in the sampl
     return CorruptedSet(x, y, names, tuple(severities), images, index, cpu)
 
 # %% ../nbs/03b_benchmark.ipynb #b014
+def file_stem(name: str) -> str:
+    "A model's display name as a file-name part: lower case, runs of anything but letters, digits, '.' and '-' as one '_' (`'(d)+(c) AugMix'` → `'d_c_augmix'`)."
+    return re.sub(r'[^a-z0-9.-]+', '_', name.lower()).strip('_')
+
 def benchmark(models: dict,                  # name → model (a `CatDogNet` in eval mode)
               cset: CorruptedSet,            # the corrupted images (`corrupted_set`)
-              dest: str | Path | None = None,  # folder of one `benchmark_{name}.csv` per model, reused if it matches `cset`
+              dest: str | Path | None = None,  # folder of one `benchmark_{file_stem(name)}.csv` per model, reused if it matches `cset`
               bs: int = 250) -> pd.DataFrame:
     "Accuracy (flip TTA, as `catdog.predict` sees the images) of each model on the clean sample and on every type × severity of `cset`: one row each."
     frames = []
     for name, m in models.items():
-        f = Path(dest)/f"benchmark_{name}.csv" if dest else None
+        f = Path(dest)/f"benchmark_{file_stem(name)}.csv" if dest else None
         if f is not None and f.exists():
             old = pd.read_csv(f)
             if old[old.type == 'clean'].n.item() == len(cset.y) and set(cset.images) <= set(old.type):

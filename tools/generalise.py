@@ -56,6 +56,7 @@ def main():
     ap.add_argument('--lr', type=float, default=3e-3); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--width', type=float, default=1.0); ap.add_argument('--resume', action='store_true')
     ap.add_argument('--ship', default='')
+    ap.add_argument('--eval-sizes', default='128,144,160', help='test sides to evaluate at, comma-separated')
     a = ap.parse_args()
     set_seed(a.seed, reproducible=True); torch.set_num_threads(os.cpu_count() or 2)
     sizes = []
@@ -83,7 +84,7 @@ def main():
     with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr, start_epoch=ck.start)
     minutes = (time.time() - t0) / 60
     net = learn.model.eval().to(memory_format=torch.contiguous_format)
-    res = dict(name=a.name, args=vars(a), sizes=sizes, minutes=round(minutes, 1), params=n_params(net), eval=evaluate(net))
+    res = dict(name=a.name, args=vars(a), sizes=sizes, minutes=round(minutes, 1), params=n_params(net), eval=evaluate(net, tuple(int(v) for v in a.eval_sizes.split(','))))
     Path(PROJECT/'results'/f'generalise_{a.name}.json').write_text(json.dumps(res, indent=1))
     torch.save(net.state_dict(), run/'final.pt')
     print(json.dumps(res), flush=True)
