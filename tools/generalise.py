@@ -8,10 +8,11 @@ import argparse, json, os, time
 from pathlib import Path
 import numpy as np, torch
 from fastai.vision.all import *
-from catdog.data import cached_images, valid_mask, ResizeBatch, CLASSES, PROJECT, label_of
+from catdog.data import cached_images, valid_mask, ResizeBatch, CLASSES, PROJECT, N_VALID, label_of
 from catdog.models import NetConfig, CatDogNet, n_params
 from catdog.image import load_square
 from catdog.train import BF16, EpochCheckpoint, predict_arrays, save_shipped
+from catdog import atomic_write
 
 class ProgressiveSize(Callback):
     "Set the training resolution of each epoch: `sizes[epoch]` for the affine step, 1.5× that (≤ 200) for the antialiased pre-resize."
@@ -47,17 +48,28 @@ def evaluate(net, sizes=(128, 144, 160)) -> dict:
     net.cfg = cfg
     return out
 
-def main():
-    "Train, evaluate, write the results file (and the model with `--ship`)."
-    ap = argparse.ArgumentParser()
+AUGMENTATION = ('per image: zoom-in crop up to max_zoom at a random position, rotation <= 10 deg, perspective warp 0.1, '
+                'brightness/contrast 0.3 (p 0.75), saturation 0.3 (p 0.5), flip; antialiased pre-resize to 1.5x the epoch size from the stored 200 px')
+
+def ap_defaults() -> dict:
+    "The command line's default values (so the recorded recipe lists only what differs)."
+    return vars(parser().parse_args([]))
+
+def parser() -> argparse.ArgumentParser:
+    "The command line."
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--name', default='gen'); ap.add_argument('--epochs', type=int, default=40)
     ap.add_argument('--sizes', default='96:0.3,112:0.3,128:0.4', help='side:fraction of epochs, in order')
     ap.add_argument('--test-size', type=int, default=144); ap.add_argument('--max-zoom', type=float, default=1.6)
     ap.add_argument('--lr', type=float, default=3e-3); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--width', type=float, default=1.0); ap.add_argument('--resume', action='store_true')
-    ap.add_argument('--ship', default='')
+    ap.add_argument('--ship', default='', help='also write the model at the test side of best validation accuracy as SHIP.pt|json (path without suffix)')
     ap.add_argument('--eval-sizes', default='128,144,160', help='test sides to evaluate at, comma-separated')
-    a = ap.parse_args()
+    return ap
+
+def main():
+    "Train, evaluate, write the results file (and the model with `--ship`)."
+    a = parser().parse_args()
     set_seed(a.seed, reproducible=True); torch.set_num_threads(os.cpu_count() or 2)
     sizes = []
     for part in a.sizes.split(','):
@@ -85,8 +97,23 @@ def main():
     minutes = (time.time() - t0) / 60
     net = learn.model.eval().to(memory_format=torch.contiguous_format)
     res = dict(name=a.name, args=vars(a), sizes=sizes, minutes=round(minutes, 1), params=n_params(net), eval=evaluate(net, tuple(int(v) for v in a.eval_sizes.split(','))))
-    Path(PROJECT/'results'/f'generalise_{a.name}.json').write_text(json.dumps(res, indent=1))
-    torch.save(net.state_dict(), run/'final.pt')
+    with atomic_write(PROJECT/'results'/f'generalise_{a.name}.json') as tmp: tmp.write_text(json.dumps(res, indent=1))
+    with atomic_write(run/'final.pt') as tmp: torch.save(net.state_dict(), tmp)
+    if a.ship: ship(net, a, res, Path(a.ship))
     print(json.dumps(res), flush=True)
+
+def ship(net, a, res: dict, path: Path) -> dict:
+    "Write `net` as `path`.pt|json at the test side with the best validation accuracy (never chosen on oxford-dev), its card recording the recipe and every measurement."
+    side = max(res['eval'], key=lambda s: res['eval'][s]['valid'])
+    ev = res['eval'][side]
+    shipped = CatDogNet(NetConfig(**{**net.cfg.__dict__, 'size': int(side)})); shipped.load_state_dict(net.state_dict())
+    args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k not in ('resume', 'ship') and v != ap_defaults().get(k))
+    return save_shipped(shipped, path, valid_accuracy=ev['valid'], valid_images=int(N_VALID), oxford_dev_accuracy=ev['oxford'],
+                        oxford_dev_cat=ev['oxford_cat'], oxford_dev_dog=ev['oxford_dog'], oxford_dev_images=1000,
+                        test_size_choice=f"{side} px: the best validation accuracy of the test sides measured ("
+                                         + ', '.join(f"{s}: {100 * e['valid']:.2f}%" for s, e in res['eval'].items()) + ')',
+                        epochs=a.epochs, train_sizes=res['sizes'], lr=a.lr, wd=0.05, bs=64, seed=a.seed, max_zoom=a.max_zoom,
+                        train_minutes=res['minutes'], recipe=f"python tools/generalise.py {args}".strip(),
+                        augmentation=AUGMENTATION, data='Kaggle dogs-vs-cats train.zip (22,500 images at 200x200)')
 
 if __name__ == '__main__': main()
