@@ -6,6 +6,9 @@ cell that is skipped keeps the outputs it had (the log of the run that last exec
 Usage: python tools/run_nb.py nbs/01_cnn.ipynb [...] [--slow]   (--slow also runs the slow cells)
        python tools/run_nb.py nbs/02_adversarial.ipynb --slow=adversarial_transfer.csv,adversarial_example_bar.csv
        (runs only the slow cells whose source contains one of the comma-separated texts, e.g. the file they write)
+       python -O tools/run_nb.py nbs/03_noise.ipynb --slow=noise_table.csv --no-guards
+       (fastcore's test functions do nothing and, with -O, `assert`s are dropped: for producing new results whose
+       prose and guards are then rewritten; run once more without --no-guards before committing)
 """
 import re, sys, time
 from pathlib import Path
@@ -28,13 +31,17 @@ def wanted(cell, slow: bool | list[str]) -> bool:
     return slow if isinstance(slow, bool) else any(t in cell.source for t in slow)
 
 
-def run(path: Path, slow: bool | list[str] = False) -> float:
-    "Execute the notebook at `path` in its folder and write it back with outputs; return seconds taken."
+GUARDS = ('test_eq', 'test_close', 'test_ne', 'test_fail', 'test_eq_type', 'test_is', 'test_shuffled', 'test_stdout', 'test_warns')
+
+def run(path: Path, slow: bool | list[str] = False, guards: bool = True) -> float:
+    "Execute the notebook at `path` in its folder and write it back with outputs; return seconds taken. `guards=False`: fastcore's test functions are no-ops."
     nb, t0 = read_nb(path), time.time()
     skip = lambda c: no_eval(c) or (is_slow(c) and not wanted(c, slow))
     for c in nb.cells:  # a skipped slow cell keeps the outputs of the run that last executed it (its training log, say)
         if c.cell_type == 'code' and not (is_slow(c) and skip(c)): c.outputs, c.execution_count = [], None
     sh = CaptureShell(); sh.set_path(path.parent.resolve())
+    if not guards:  # before the notebook's own `from fastcore.test import *`, which then imports the no-ops
+        sh.run(f"import fastcore.test as _t\nfor _n in {GUARDS!r}: setattr(_t, _n, lambda *a, **k: None)")
     sh.run_all(nb, exc_stop=True, preproc=skip)
     write_nb(nb, path)
     return time.time() - t0
@@ -44,4 +51,4 @@ if __name__ == '__main__':
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     opt = next((a for a in sys.argv[1:] if a.startswith('--slow')), '')
     slow = opt.split('=', 1)[1].split(',') if '=' in opt else opt == '--slow'
-    for a in args: print(f"{a}: {run(Path(a), slow):.0f} s")
+    for a in args: print(f"{a}: {run(Path(a), slow, guards='--no-guards' not in sys.argv):.0f} s")
