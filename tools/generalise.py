@@ -48,6 +48,7 @@ def evaluate(net, sizes=(128, 144, 160)) -> dict:
     net.cfg = cfg
     return out
 
+WD, BS = 0.05, 64   # AdamW weight decay and batch size of the recipe
 AUGMENTATION = ('per image: zoom-in crop up to max_zoom at a random position, rotation <= 10 deg, perspective warp 0.1, '
                 'brightness/contrast 0.3 (p 0.75), saturation 0.3 (p 0.5), flip; antialiased pre-resize to 1.5x the epoch size from the stored 200 px')
 
@@ -83,13 +84,13 @@ def main():
     db = DataBlock(blocks=(TransformBlock(type_tfms=to_img), CategoryBlock(vocab=CLASSES)),
                    get_y=lambda i: CLASSES[imgs.y[i]], splitter=IndexSplitter(np.flatnonzero(valid)),
                    batch_tfms=[IntToFloatTensor(), pre, *augs, Saturation(max_lighting=0.3, p=0.5)])
-    dls = db.dataloaders(range(len(imgs)), bs=64, num_workers=0)
+    dls = db.dataloaders(range(len(imgs)), bs=BS, num_workers=0)
     cfg = NetConfig(size=a.test_size).scaled(a.width)
     model = CatDogNet(cfg)
     run = PROJECT/'runs'/a.name; run.mkdir(parents=True, exist_ok=True)
     ck = EpochCheckpoint(run/'last', a.resume)
     learn = Learner(dls, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
-                    opt_func=partial(Adam, wd=0.05), path=run,
+                    opt_func=partial(Adam, wd=WD), path=run,
                     cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume)])
     print('sizes', sizes, 'params', n_params(model), flush=True)
     t0 = time.time()
@@ -107,12 +108,13 @@ def ship(net, a, res: dict, path: Path) -> dict:
     side = max(res['eval'], key=lambda s: res['eval'][s]['valid'])
     ev = res['eval'][side]
     shipped = CatDogNet(NetConfig(**{**net.cfg.__dict__, 'size': int(side)})); shipped.load_state_dict(net.state_dict())
-    args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k not in ('resume', 'ship') and v != ap_defaults().get(k))
+    default = ap_defaults()
+    args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k not in ('resume', 'ship') and v != default.get(k))
     return save_shipped(shipped, path, valid_accuracy=ev['valid'], valid_images=int(N_VALID), oxford_dev_accuracy=ev['oxford'],
                         oxford_dev_cat=ev['oxford_cat'], oxford_dev_dog=ev['oxford_dog'], oxford_dev_images=1000,
                         test_size_choice=f"{side} px: the best validation accuracy of the test sides measured ("
                                          + ', '.join(f"{s}: {100 * e['valid']:.2f}%" for s, e in res['eval'].items()) + ')',
-                        epochs=a.epochs, train_sizes=res['sizes'], lr=a.lr, wd=0.05, bs=64, seed=a.seed, max_zoom=a.max_zoom,
+                        epochs=a.epochs, train_sizes=res['sizes'], lr=a.lr, wd=WD, bs=BS, seed=a.seed, max_zoom=a.max_zoom,
                         train_minutes=res['minutes'], recipe=f"python tools/generalise.py {args}".strip(),
                         augmentation=AUGMENTATION, data='Kaggle dogs-vs-cats train.zip (22,500 images at 200x200)')
 
