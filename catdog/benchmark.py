@@ -5,7 +5,7 @@
 # %% ../nbs/03b_benchmark.ipynb #b003
 from __future__ import annotations
 import hashlib, json, math, re, time, zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -293,18 +293,21 @@ def finetune_augmix(name: str, base: str = 'cnn', epochs: int = 8, lr: float = 1
                     corrupt_p: float = 0.8, weights: dict | None = None,
                     jsd: bool = False, lam: float = 12., # AugMix's Jensen-Shannon loss (three forward passes a batch)
                     group: int = 1,                # images sharing one draw of AugMix's chains
+                    standardise: bool = False,     # fine-tune as a network that normalises each image by its own statistics (`NetConfig.standardise`)
                     out: str | Path | None = None, # folder of the model files (default `runs/name`, beside its checkpoints)
                     **kw):                         # more arguments of `train_cnn` (e.g. `resume=True`)
     "Fine-tune shipped model `base` with AugMix (remedy (d)), optionally after chapter 03's corruptions ((d)+(c)) and with the JS loss; write `out/name.pt|json`."
-    src = load_model(base); net = CatDogNet(src.cfg); net.load_state_dict(src.state_dict())
+    src = load_model(base); cfg = replace(src.cfg, standardise=True) if standardise else src.cfg
+    net = CatDogNet(cfg); net.load_state_dict(src.state_dict())   # the same weights: standardising adds no parameters
     pre = [Corrupt(mixture, p=corrupt_p, weights=weights)] if mixture else []
     aug = dict(p=p, group=group)
     out = Path(out or PROJECT/'runs'/name)
-    learn = train_cnn(src.cfg, epochs=epochs, lr=lr, name=name, model=net, stored_size=200, out=out,
+    learn = train_cnn(cfg, epochs=epochs, lr=lr, name=name, model=net, stored_size=200, out=out,
                       pre_tfms=pre + ([] if jsd else [AugMix(**aug)]), cbs=[AugMixJSD(lam, **aug)] if jsd else [], **kw)
     extra = dict(corruptions=mixture, corrupt_p=corrupt_p, **({'corrupt_weights': weights} if weights else {})) if mixture else {}
     args = ''.join(f", {k}={v!r}" for k, v in dict(mixture=mixture, corrupt_p=corrupt_p if mixture else None, weights=weights,
-                                                    jsd=jsd or None, group=group if group != 1 else None, p=p if p != 1 else None).items() if v is not None)
+                                                    jsd=jsd or None, group=group if group != 1 else None, p=p if p != 1 else None,
+                                                    standardise=standardise or None).items() if v is not None)
     annotate_card(out/f'{name}.json', base_model=base, augmix=dict(p=p, group=group, all_ops=False, jsd=jsd, lam=lam if jsd else None), **extra,
                   recipe=f"catdog.benchmark.finetune_augmix({name!r}, base={base!r}, epochs={epochs}, lr={lr}{args})")
     return learn

@@ -60,8 +60,8 @@ class LogOdds(nn.Module):
         return logits - logits.flip(1)
 
 # %% ../nbs/05_interpret.ipynb #c022
-def model_input(image: ImageLike, size: int = 128) -> tuple[torch.Tensor, tuple[int, int]]:
-    "`image` as the model sees it (1×3×`size`×`size`, 0–1, squashed as in `catdog.predict`), and its own (H, W)."
+def model_input(image: ImageLike, size: int) -> tuple[torch.Tensor, tuple[int, int]]:
+    "`image` as a network of input side `size` (its `cfg.size`) sees it: 1×3×`size`×`size`, 0–1, squashed as in `catdog.predict`; and the image's own (H, W)."
     img = open_image(image)
     return torch.from_numpy(to_batch([load_square(img, size)])), (img.height, img.width)
 

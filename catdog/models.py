@@ -21,6 +21,7 @@ class NetConfig:
     residual: bool = True               # False builds the plain VGG-style ablation (same layers, no shortcuts)
     mean: tuple = (0.485, 0.456, 0.406) # per-channel input normalisation, applied inside the model
     std: tuple = (0.229, 0.224, 0.225)
+    standardise: bool = False           # True: normalise each image by its own per-channel mean and std instead (blind to global contrast and brightness)
 
     def scaled(self, width: float) -> NetConfig:
         "The same network with every channel count multiplied by `width` (rounded to a multiple of 8)."
@@ -77,7 +78,9 @@ class CatDogNet(nn.Module):
         "Logits for a batch `x` of 0–1 pixels, shape B×3×H×W; in eval mode any H×W is resized to `cfg.size` first."
         if not self.training and x.shape[-2:] != (self.cfg.size, self.cfg.size):  # training sees its batches as they are (progressive resizing)
             x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
-        x = (x - self.mean) / self.std                 # B×3×S×S, normalised
+        if self.cfg.standardise:                       # each image by its own statistics: c·(x − m) + m gives the same result for any c > 0
+            x = (x - x.mean((2, 3), keepdim=True)) / (x.std((2, 3), keepdim=True) + 1e-3)
+        else: x = (x - self.mean) / self.std           # B×3×S×S, normalised by the data set's statistics
         return self.head(self.stages(self.stem(x)))     # B×2
 
 # %% ../nbs/01a_models.ipynb #c013

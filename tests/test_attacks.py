@@ -16,11 +16,12 @@ def _diff(a, b) -> int:
 
 
 def _sample(valid_files, n: int = 40):
-    "`n` validation photos spread over the split (cats and dogs) at the network's 128 px, as a tensor, with their labels."
+    "`n` validation photos spread over the split (cats and dogs) at the shipped network's input side, as a tensor, with their labels."
     from catdog.image import load_square
     from catdog.attacks import to_tensor_batch
     files = valid_files[::len(valid_files) // n][:n]
-    x = np.stack([load_square(f, 128) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
+    S = catdog.load_model().cfg.size
+    x = np.stack([load_square(f, S) for f in files]); y = np.array([f.name.startswith('dog') for f in files], int)
     return x, y, to_tensor_batch(x), torch.as_tensor(y)
 
 
@@ -91,7 +92,7 @@ def test_targeted(source, target, correct_images, tmp_path):
 
 
 def test_own_resolution_is_attacked(correct_images):
-    "A 400×400 photo is attacked at 400×400 (not at the network's 128 px) and still fools predict."
+    "A 400×400 photo is attacked at 400×400 (not at the network's input side) and still fools predict."
     big = catdog.open_image(correct_images['cat'][0]).resize((400, 400), Image.BICUBIC)
     adv = catdog.adversarial_example(big, eps=2/255)
     assert adv.size == (400, 400) and _diff(adv, big) <= 2

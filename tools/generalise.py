@@ -2,6 +2,7 @@
 testing above the last training size. Writes runs/NAME/ (checkpoint per epoch) and results/generalise_NAME.json.
 
     python tools/generalise.py --name gen --epochs 40
+    python tools/generalise.py --name student --width 0.7 --teacher models/robust.pt --alpha 0.9   # the same recipe, distilled
 """
 from __future__ import annotations
 import argparse, json, os, time
@@ -66,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument('--width', type=float, default=1.0); ap.add_argument('--resume', action='store_true')
     ap.add_argument('--ship', default='', help='also write the model at the test side of best validation accuracy as SHIP.pt|json (path without suffix)')
     ap.add_argument('--eval-sizes', default='128,144,160', help='test sides to evaluate at, comma-separated')
+    ap.add_argument('--teacher', default='', help='distil from this shipped model (catdog.distill.KnowledgeDistillation; it sees each batch resized to its own side)')
+    ap.add_argument('--T', type=float, default=4.0, help='distillation temperature'); ap.add_argument('--alpha', type=float, default=0.9, help='weight of the soft loss')
     return ap
 
 def main():
@@ -89,9 +92,14 @@ def main():
     model = CatDogNet(cfg)
     run = PROJECT/'runs'/a.name; run.mkdir(parents=True, exist_ok=True)
     ck = EpochCheckpoint(run/'last', a.resume)
+    kd = []
+    if a.teacher:
+        import catdog
+        from catdog.distill import KnowledgeDistillation
+        kd = [KnowledgeDistillation(catdog.load_model(Path(a.teacher)), a.T, a.alpha)]
     learn = Learner(dls, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
                     opt_func=partial(Adam, wd=WD), path=run,
-                    cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume)])
+                    cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume), *kd])
     print('sizes', sizes, 'params', n_params(model), flush=True)
     t0 = time.time()
     with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr, start_epoch=ck.start)
@@ -110,12 +118,13 @@ def ship(net, a, res: dict, path: Path) -> dict:
     shipped = CatDogNet(NetConfig(**{**net.cfg.__dict__, 'size': int(side)})); shipped.load_state_dict(net.state_dict())
     default = ap_defaults()
     args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k not in ('resume', 'ship') and v != default.get(k))
+    kd = dict(teacher=Path(a.teacher).stem, T=a.T, alpha=a.alpha, distilled_on='clean images (the recipe\'s augmentation, no noise)') if a.teacher else {}
     return save_shipped(shipped, path, valid_accuracy=ev['valid'], valid_images=int(N_VALID), oxford_dev_accuracy=ev['oxford'],
                         oxford_dev_cat=ev['oxford_cat'], oxford_dev_dog=ev['oxford_dog'], oxford_dev_images=1000,
                         test_size_choice=f"{side} px: the best validation accuracy of the test sides measured ("
                                          + ', '.join(f"{s}: {100 * e['valid']:.2f}%" for s, e in res['eval'].items()) + ')',
                         epochs=a.epochs, train_sizes=res['sizes'], lr=a.lr, wd=WD, bs=BS, seed=a.seed, max_zoom=a.max_zoom,
                         train_minutes=res['minutes'], recipe=f"python tools/generalise.py {args}".strip(),
-                        augmentation=AUGMENTATION, data='Kaggle dogs-vs-cats train.zip (22,500 images at 200x200)')
+                        augmentation=AUGMENTATION, data='Kaggle dogs-vs-cats train.zip (22,500 images at 200x200)', **kd)
 
 if __name__ == '__main__': main()
