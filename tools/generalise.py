@@ -12,6 +12,8 @@ from fastai.vision.all import *
 from catdog.data import cached_images, valid_mask, ResizeBatch, CLASSES, PROJECT, N_VALID, label_of
 from catdog.models import NetConfig, CatDogNet, n_params
 from catdog.image import load_square
+from catdog import load_model
+from catdog.distill import KnowledgeDistillation
 from catdog.train import BF16, EpochCheckpoint, predict_arrays, save_shipped
 from catdog import atomic_write
 
@@ -92,11 +94,7 @@ def main():
     model = CatDogNet(cfg)
     run = PROJECT/'runs'/a.name; run.mkdir(parents=True, exist_ok=True)
     ck = EpochCheckpoint(run/'last', a.resume)
-    kd = []
-    if a.teacher:
-        import catdog
-        from catdog.distill import KnowledgeDistillation
-        kd = [KnowledgeDistillation(catdog.load_model(Path(a.teacher)), a.T, a.alpha)]
+    kd = [KnowledgeDistillation(load_model(Path(a.teacher)), a.T, a.alpha)] if a.teacher else []
     learn = Learner(dls, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
                     opt_func=partial(Adam, wd=WD), path=run,
                     cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume), *kd])
