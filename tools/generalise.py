@@ -5,7 +5,7 @@ testing above the last training size. Writes runs/NAME/ (checkpoint per epoch) a
     python tools/generalise.py --name student --width 0.7 --teacher models/robust.pt --alpha 0.9   # the same recipe, distilled
 """
 from __future__ import annotations
-import argparse, json, os, time
+import argparse, dataclasses, json, os, time
 from pathlib import Path
 import numpy as np, torch
 from fastai.vision.all import *
@@ -41,7 +41,7 @@ def evaluate(net, sizes=(128, 144, 160)) -> dict:
     out = {}
     cfg = net.cfg
     for s in sizes:
-        net.cfg = NetConfig(**{**cfg.__dict__, 'size': s})
+        net.cfg = dataclasses.replace(cfg, size=s)
         v = cached_images(s); m = valid_mask(v.names)
         pv = predict_arrays(net, v.x[m]).argmax(1).numpy(); acc_v = float((pv == v.y[m]).mean())
         x, y, _ = oxford(s); po = predict_arrays(net, x).argmax(1).numpy()
@@ -113,7 +113,7 @@ def ship(net, a, res: dict, path: Path) -> dict:
     "Write `net` as `path`.pt|json at the test side with the best validation accuracy (never chosen on oxford-dev), its card recording the recipe and every measurement."
     side = max(res['eval'], key=lambda s: res['eval'][s]['valid'])
     ev = res['eval'][side]
-    shipped = CatDogNet(NetConfig(**{**net.cfg.__dict__, 'size': int(side)})); shipped.load_state_dict(net.state_dict())
+    shipped = CatDogNet(dataclasses.replace(net.cfg, size=int(side))); shipped.load_state_dict(net.state_dict())
     default = ap_defaults()
     args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in vars(a).items() if k not in ('resume', 'ship') and v != default.get(k))
     kd = dict(teacher=Path(a.teacher).stem, T=a.T, alpha=a.alpha, distilled_on='clean images (the recipe\'s augmentation, no noise)') if a.teacher else {}
