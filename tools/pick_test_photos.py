@@ -1,0 +1,60 @@
+"""Pick the fixed photos of tests/test_attacks.py for the shipped models, with the tests' own seeds and calls.
+
+FOOLABLE: the first two cats and two dogs of the validation split (in file order, starting after the 02 chapter's
+sample) that the CNN gets right and that pass every test using them: untargeted ε = 2/255 after a PNG round trip
+(torch seed 0, photos in the test's order), targeted ε = 4/255, and, for the first cat, the 400×400 resize.
+NEAR_MISSES: photos where 40 PGD steps through the averaged log-odds of `cnn` and `cnn_ce` leave the CNN right but the
+per-view capped loss flips it (torch seed 1, the test's order), five of them, at least three flipped by views only.
+Run: python tools/pick_test_photos.py     (prints the two constants to paste into the test)
+"""
+import tempfile
+from pathlib import Path
+import torch
+import catdog
+from catdog.data import find_images, valid_mask
+
+
+def _fools(f: Path, tmp: Path) -> bool:
+    "Whether `f` passes the untargeted and targeted tests of `test_attacks` (seeded as there)."
+    truth = f.name.split('.')[0]; other = 'dog' if truth == 'cat' else 'cat'
+    if catdog.predict(f)[0] != truth: return False
+    torch.manual_seed(0)
+    adv = catdog.adversarial_example(f, eps=2/255); adv.save(tmp/'u.png')
+    if catdog.predict(tmp/'u.png')[0] == truth: return False
+    torch.manual_seed(0)
+    catdog.adversarial_example(f, eps=4/255, target=other).save(tmp/'t.png')
+    return catdog.predict(tmp/'t.png')[0] == other
+
+
+def _near_miss(f: Path, net, ce) -> tuple[bool, bool]:
+    "(averaged attack flips the CNN, per-view attack flips it) for photo `f`, as `test_capped_views_flip_where_the_averaged_loss_stalls` runs it."
+    from catdog.attacks import EnsemblePath, ViewsPath, attack, capped_margins, log_odds, to_image, to_tensor, _predict_log_probs
+    img = catdog.open_image(f); y = int(f.name.startswith('dog')); x = to_tensor(img)
+    out = []
+    for path, loss in ((EnsemblePath([net, ce]), log_odds), (ViewsPath([net, ce]), capped_margins(1.))):
+        xa = attack(path, x, y, 2/255, 'pgd', 40, step_size=0.5/255, random_start=True, loss=loss)
+        out.append(float(log_odds(_predict_log_probs(net, to_image(xa, x, 2))[None], y)) > 0)
+    return tuple(out)
+
+
+def main():
+    "Print FOOLABLE and NEAR_MISSES for the shipped `cnn` and `cnn_ce`."
+    files = find_images(); val = [f for f, v in zip(files, valid_mask([f.name for f in files])) if v]
+    fool = {'cat': [], 'dog': []}
+    with tempfile.TemporaryDirectory() as d:
+        for f in val:
+            k = f.name.split('.')[0]
+            if len(fool[k]) < 2 and _fools(f, Path(d)): fool[k].append(f.name); print('foolable', f.name, flush=True)
+            if all(len(v) == 2 for v in fool.values()): break
+    net, ce = catdog.load_model(), catdog.load_model('cnn_ce')
+    picked, views_only = [], 0
+    torch.manual_seed(1)
+    for f in val[::-1]:   # from the other end of the split, away from the photos above
+        if catdog.predict(f)[0] != f.name.split('.')[0]: continue
+        avg, views = _near_miss(f, net, ce)
+        if views and not avg: picked.append(f.name); views_only += 1; print('near miss', f.name, flush=True)
+        if len(picked) == 5: break
+    print(f"FOOLABLE = {fool!r}\nNEAR_MISSES = {sorted(picked)!r}")
+
+
+if __name__ == '__main__': main()
