@@ -47,14 +47,20 @@ def main():
             if len(fool[k]) < 2 and _fools(f, Path(d)): fool[k].append(f.name); print('foolable', f.name, flush=True)
             if all(len(v) == 2 for v in fool.values()): break
     net, ce = catdog.load_model(), catdog.load_model('cnn_ce')
-    picked, views_only = [], 0
+    picked = []
     torch.manual_seed(1)
     for f in val[::-1]:   # from the other end of the split, away from the photos above
         if catdog.predict(f)[0] != f.name.split('.')[0]: continue
         avg, views = _near_miss(f, net, ce)
-        if views and not avg: picked.append(f.name); views_only += 1; print('near miss', f.name, flush=True)
+        if views and not avg: picked.append(f.name); print('near miss', f.name, flush=True)
         if len(picked) == 5: break
-    print(f"FOOLABLE = {fool!r}\nNEAR_MISSES = {sorted(picked)!r}")
+    # the test seeds once and attacks the five in its own order: check its condition exactly as it runs
+    by_name = {f.name: f for f in val}; flips = {'averaged': 0, 'views': 0}
+    torch.manual_seed(1)
+    for name in sorted(picked):
+        avg, views = _near_miss(by_name[name], net, ce); flips['averaged'] += avg; flips['views'] += views
+    ok = flips['views'] >= 3 and flips['views'] >= flips['averaged'] + 2
+    print(f"FOOLABLE = {fool!r}\nNEAR_MISSES = {sorted(picked)!r}\n# as the test runs them: {flips} ({'passes' if ok else 'FAILS: pick again'})")
 
 
 if __name__ == '__main__': main()
