@@ -17,7 +17,8 @@ from . import atomic_write, file_sha256, predict_arrays  # after fastai's star i
 
 # %% auto #0
 __all__ = ['receptive_field', 'bf16_fast', 'BF16', 'rng_states', 'set_rng_states', 'load_checkpoint', 'EpochCheckpoint',
-           'accuracy_on', 'git_commit', 'save_shipped', 'train_device', 'train_cnn', 'main', 'train_speed']
+           'EpochHistory', 'accuracy_on', 'git_commit', 'save_shipped', 'train_device', 'train_cnn', 'main',
+           'train_speed']
 
 # %% ../nbs/01_cnn.ipynb #c006
 def receptive_field(cfg: NetConfig = NetConfig()) -> list[dict]:
@@ -125,6 +126,25 @@ class EpochCheckpoint(Callback):
         state = dict(epochs_done=self.epoch + 1, model=_unwrapped(self.learn.model).state_dict(), opt=_plain(self.learn.opt.state_dict()),
                      rng=rng_states(_loader_rng(self.dls.train)))
         with atomic_write(self.file) as tmp: torch.save(state, tmp)
+
+class EpochHistory(CSVLogger):
+    "fastai's `CSVLogger` for a run that may resume after `start` epochs: it keeps the header and the rows of the epochs already trained and appends the rest."
+    def __init__(self, fname: str | Path, start: int = 0):
+        "`fname`: the CSV file; `start`: epochs already trained (0: a new run, the file is rewritten)."
+        super().__init__(fname=fname, append=bool(start)); self.start = start
+    def before_fit(self):
+        "On resume, cut the file to its header and `start` rows (written atomically), then append; otherwise what `CSVLogger` does."
+        if not self.start: return super().before_fit()
+        # `CSVLogger(append=True)` would write a second header and an empty row per skipped epoch: this is the one adapter of it
+        f = self.path/self.fname
+        rows = f.read_text().splitlines()[:self.start + 1] if f.exists() else [','.join(self.recorder.metric_names)]
+        with atomic_write(f) as tmp: tmp.write_text('\n'.join(rows) + '\n')
+        self.file = f.open('a')
+        self.old_logger, self.learn.logger = self.logger, self._write_line
+    def _write_line(self, log):
+        "Write the epoch's row unless it is one the resumed run skipped."
+        if self.epoch < self.start: return self.old_logger(log)
+        super()._write_line(log)
 
 # %% ../nbs/01_cnn.ipynb #c013
 def accuracy_on(model: nn.Module, imgs: CachedImages, mask: np.ndarray | None = None, tta: bool = True) -> float:
@@ -247,7 +267,7 @@ def train_cnn(cfg: NetConfig = NetConfig(), # architecture
         checkpoint = EpochCheckpoint(ckpt, resume); start = checkpoint.start
         learn = Learner(dls, model, loss_func=loss_func or LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
                         opt_func=partial(Adam, wd=wd), cbs=[ChannelsLast(), BF16(), checkpoint] +
-                        ([] if rank else [CSVLogger(fname=run/'history.csv', append=resume)]) + list(cbs or []), path=run)
+                        ([] if rank else [EpochHistory(run/'history.csv', start)]) + list(cbs or []), path=run)
         scale = _distributed_trainer(dev) if ranks > 1 else None   # what `learn.distrib_ctx()` does, with `_distributed_trainer`
         if scale:
             learn.add_cb(scale)

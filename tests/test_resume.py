@@ -62,7 +62,7 @@ def _mid_second_epoch(whole: dict):
 
 @pytest.mark.parametrize('name,point', [('before', _before_first_checkpoint), ('first', _after_first_checkpoint), ('mid', _mid_second_epoch)])
 def test_resume_after_kill_matches_uninterrupted(whole, name, point):
-    "A run killed before any checkpoint, just after the first, or in the middle of an epoch, and resumed, ends with exactly the weights and accuracy of an uninterrupted run."
+    "A run killed before any checkpoint, just after the first, or in the middle of an epoch, and resumed, ends with exactly the weights and accuracy of an uninterrupted run, and a history of one header and one row per epoch."
     done = _killed_run(whole, name, point(whole))
     assert done < 3 and (done == 0) == (name == 'before')
     tmp = whole['tmp']
@@ -75,6 +75,9 @@ def test_resume_after_kill_matches_uninterrupted(whole, name, point):
     assert wa.keys() == wb.keys()
     differ = [k for k in wa if not torch.equal(wa[k], wb[k])]
     assert not differ, f"{len(differ)} tensors differ after resuming, e.g. {differ[:3]}"
+    head, *rows = (tmp/'runs'/name/'history.csv').read_text().splitlines()   # one header, one full row per epoch
+    assert head == (tmp/'runs'/'whole'/'history.csv').read_text().splitlines()[0], head
+    assert [r.split(',')[0] for r in rows] == ['0', '1', '2'] and all('' not in r.split(',') for r in rows), rows
 
 
 def test_checkpoint_is_one_file(whole):

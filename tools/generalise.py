@@ -14,7 +14,7 @@ from catdog.models import NetConfig, CatDogNet, n_params
 from catdog.image import load_square
 from catdog import load_model
 from catdog.distill import KnowledgeDistillation
-from catdog.train import BF16, EpochCheckpoint, predict_arrays, save_shipped
+from catdog.train import BF16, EpochCheckpoint, EpochHistory, predict_arrays, save_shipped
 from catdog import atomic_write
 
 class ProgressiveSize(Callback):
@@ -97,7 +97,7 @@ def main():
     kd = [KnowledgeDistillation(load_model(Path(a.teacher)), a.T, a.alpha)] if a.teacher else []
     learn = Learner(dls, model, loss_func=LabelSmoothingCrossEntropyFlat(eps=0.1), metrics=accuracy,
                     opt_func=partial(Adam, wd=WD), path=run,
-                    cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), CSVLogger(fname=run/'history.csv', append=a.resume), *kd])
+                    cbs=[ChannelsLast(), BF16(), ck, ProgressiveSize(sizes, augs[0], pre), EpochHistory(run/'history.csv', ck.start), *kd])
     print('sizes', sizes, 'params', n_params(model), flush=True)
     t0 = time.time()
     with learn.no_bar(): learn.fit_one_cycle(a.epochs, a.lr, start_epoch=ck.start)
