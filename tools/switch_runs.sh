@@ -14,6 +14,9 @@ py() { $PY -c "$1"; }
 mkdir -p runs/augmix_mixture runs/robust_4epochs
 [ -e runs/augmix_mixture/augmix_mixture.pt ] || { cp models/candidates/robust_gen.pt runs/augmix_mixture/augmix_mixture.pt; cp results/augmix_mixture.json runs/augmix_mixture/augmix_mixture.json; }
 [ -e runs/robust_4epochs/robust_4epochs.pt ] || [ ! -e models/candidates/gen/robust_4epochs.pt ] || cp models/candidates/gen/robust_4epochs.{pt,json} runs/robust_4epochs/
+[ -e runs/augmix/augmix.pt ] || [ ! -e models/candidates/gen/augmix.pt ] || { mkdir -p runs/augmix; cp models/candidates/gen/augmix.{pt,json} runs/augmix/; }
+mkdir -p runs/first_cnn/robust_4epochs   # 04's first-CNN teacher (its slow cells only)
+[ -e runs/first_cnn/robust_4epochs/robust_4epochs.pt ] || { git show b81f75a:models/robust.pt > runs/first_cnn/robust_4epochs/robust_4epochs.pt; cp results/first_cnn/robust_4epochs.json runs/first_cnn/robust_4epochs/; }
 
 # trainings
 step runs/robust_4epochs/robust_4epochs.pt py "from catdog.noise import finetune_robust, MIXTURE; from catdog.data import PROJECT; import shutil
