@@ -9,6 +9,7 @@ export PYTHONPATH=$PWD
 step() { local out=$1; shift; if [ -e "$out" ]; then echo "skip ($out exists): $*"; else echo "$(date +%T) start: $*"; "$@"; echo "$(date +%T) done: $*"; fi; }
 nb() { $PY -O tools/run_nb.py "$@" --no-guards; }
 py() { $PY -c "$1"; }
+nbm() { local m=$1; shift; nb "$@" && touch "$m"; }   # a notebook whose slow cells rewrite files that already exist: a marker in runs/
 
 # models the chapters expect in runs/ (from main's models/candidates)
 mkdir -p runs/augmix_mixture runs/robust_4epochs
@@ -27,6 +28,6 @@ step runs/augmix/augmix.pt py "from catdog.benchmark import finetune_augmix; fin
 step results/noise_table_robust.csv nb nbs/03_noise.ipynb --slow=noise_table.csv,noise_table_unnamed.csv,noise_table_robust.csv
 step results/fourier_robust.csv nb nbs/03b_benchmark.ipynb "--slow=std_net = CatDogNet,cset = corrupted_set,bench = benchmark(,fourier_heatmap(catdog,augmix_throughput.csv,noise_table_{stem_}"
 step results/student_seeds.csv nb nbs/04_distill.ipynb --slow=student_seeds.csv
-step results/adversarial_finetune_strong.csv nb nbs/02_adversarial.ipynb --slow
-step results/interpret_deletion_robust.csv nb nbs/05_interpret.ipynb --slow
+step runs/done_02 nbm runs/done_02 nbs/02_adversarial.ipynb --slow
+step runs/done_05 nbm runs/done_05 nbs/05_interpret.ipynb --slow
 echo "$(date +%T) all done"
