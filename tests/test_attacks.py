@@ -164,14 +164,11 @@ def test_unsmoothed_twin(valid_files):
     assert card['finetuned_from'] == 'cnn' and 'no label smoothing' in card['loss'] and 'surrogate' in card['purpose']
 
 
-def test_borrowed_gradient_beats_own(valid_files):
-    "PGD through the CNN averaged with `cnn_ce` leaves the CNN far less accurate at ε = 2/255 than PGD on its own (masked) gradient."
-    from catdog.attacks import EnsemblePath
+def test_unsmoothed_twin_is_easy_to_attack(valid_files):
+    "PGD on its own gradient leaves `cnn_ce` far less accurate at ε = 2/255 than the CNN under the same attack: without label smoothing the same network is an easy target."
     x, y, _, _ = _sample(valid_files)
-    net = catdog.load_model()
-    own = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10)[0]['accuracy']
-    borrowed = robustness_curve(net, x, y, eps=(2/255,), kinds=('pgd',), steps=10, via=EnsemblePath([net, catdog.load_model('cnn_ce')]))[0]['accuracy']
-    assert borrowed <= own - 0.15, (own, borrowed)
+    acc = {n: robustness_curve(catdog.load_model(n), x, y, eps=(2/255,), kinds=('pgd',), steps=10)[0]['accuracy'] for n in ('cnn', 'cnn_ce')}
+    assert acc['cnn_ce'] <= acc['cnn'] - 0.15, acc
 
 
 def test_views_path_is_the_predict_path_split_by_view(photo):
