@@ -3,8 +3,9 @@
 FOOLABLE: the first two cats and two dogs of the validation split (in file order) that the CNN gets right and that
 pass every test using them: untargeted ε = 2/255 after a PNG round trip, targeted ε = 4/255 (each seeded as the test
 seeds it), and for a cat also the same attack on the photo resized to 400×400 (the test uses the first cat).
-NEAR_MISSES: photos where 40 PGD steps through the averaged log-odds of `cnn` and `cnn_ce` leave the CNN right but the
-per-view capped loss flips it (torch seed 1, the test's order), five of them, at least three flipped by views only.
+NEAR_MISSES: the first twelve photos from the end of the split that the CNN gets right, attacked as the test does (torch
+seed 1, in that order) by 40 PGD steps through the averaged log-odds of `cnn` and `cnn_ce` and through the per-view capped
+loss; for the shipped CNN both flip every one of them (for the first CNN the averaged loss stalled on some).
 Run: python tools/pick_test_photos.py     (prints the two constants to paste into the test)
 """
 import tempfile
@@ -51,20 +52,13 @@ def main():
             if len(fool[k]) < 2 and _fools(f, Path(d)): fool[k].append(f.name); print('foolable', f.name, flush=True)
             if all(len(v) == 2 for v in fool.values()): break
     net, ce = catdog.load_model(), catdog.load_model('cnn_ce')
-    picked = []
-    torch.manual_seed(1)
-    for f in val[::-1]:   # from the other end of the split, away from the photos above
-        if catdog.predict(f)[0] != f.name.split('.')[0]: continue
-        avg, views = _near_miss(f, net, ce)
-        if views and not avg: picked.append(f.name); print('near miss', f.name, flush=True)
-        if len(picked) == 5: break
-    # the test seeds once and attacks the five in its own order: check its condition exactly as it runs
+    picked = [f.name for f in val[::-1] if catdog.predict(f)[0] == f.name.split('.')[0]][:12]   # from the other end of the split
+    # the test seeds once and attacks the twelve in this order: check its condition exactly as it runs
     by_name = {f.name: f for f in val}; flips = {'averaged': 0, 'views': 0}
     torch.manual_seed(1)
-    for name in sorted(picked):
+    for name in picked:
         avg, views = _near_miss(by_name[name], net, ce); flips['averaged'] += avg; flips['views'] += views
-    ok = flips['views'] >= 3 and flips['views'] >= flips['averaged'] + 2
-    print(f"FOOLABLE = {fool!r}\nNEAR_MISSES = {sorted(picked)!r}\n# as the test runs them: {flips} ({'passes' if ok else 'FAILS: pick again'})")
-
+    ok = flips['views'] == len(picked) == flips['averaged']
+    print(f"FOOLABLE = {fool!r}\nNEAR_MISSES = {picked!r}\n# as the test runs them: {flips} ({'passes' if ok else 'FAILS: the test and the prose of 02 c021 need another look'})")
 
 if __name__ == '__main__': main()
