@@ -131,7 +131,7 @@ class EpochHistory(CSVLogger):
     "fastai's `CSVLogger` for a run that may resume after `start` epochs: it keeps the header and the rows of the epochs already trained and appends the rest."
     def __init__(self, fname: str | Path, start: int = 0):
         "`fname`: the CSV file; `start`: epochs already trained (0: a new run, the file is rewritten)."
-        super().__init__(fname=fname, append=bool(start)); self.start = start
+        super().__init__(fname=fname); self.start = start   # `append` unused: `before_fit` handles a resume
     def before_fit(self):
         "On resume, cut the file to its header and `start` rows (written atomically), then append; otherwise what `CSVLogger` does."
         if not self.start: return super().before_fit()
