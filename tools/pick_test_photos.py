@@ -32,7 +32,7 @@ def _fools(f: Path, tmp: Path) -> bool:
 
 
 def _near_miss(f: Path, net, ce) -> tuple[bool, bool]:
-    "(averaged attack flips the CNN, per-view attack flips it) for photo `f`, as `test_capped_views_flip_where_the_averaged_loss_stalls` runs it."
+    "(averaged attack flips the CNN, per-view attack flips it) for photo `f`, as `test_capped_views_flip_at_least_as_often` runs it."
     from catdog.attacks import EnsemblePath, ViewsPath, attack, capped_margins, log_odds, to_image, to_tensor, _predict_log_probs
     img = catdog.open_image(f); y = int(f.name.startswith('dog')); x = to_tensor(img)
     out = []
