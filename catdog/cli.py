@@ -239,7 +239,7 @@ def _labelled(args: argparse.Namespace, size: int):
     import numpy as np
     from catdog.data import cached_images, valid_mask, find_images, label_of, CLASSES
     if args.data is None:
-        imgs = cached_images(size); idx = np.flatnonzero(valid_mask(imgs.names)); what = 'the fixed validation split'
+        imgs = cached_images(size, quiet=args.quiet); idx = np.flatnonzero(valid_mask(imgs.names)); what = 'the fixed validation split'
         if args.limit: idx = np.sort(np.random.RandomState(args.seed).permutation(idx)[:args.limit])
         return np.asarray(imgs.x[idx]), imgs.y[idx], what
     import catdog

@@ -75,23 +75,23 @@ class CachedImages:
         return self.x.shape[1]
 
 # %% ../nbs/00_data.ipynb #c021
-def _decode_all(files, size: int) -> CachedImages:
-    "Decode `files` to `size`-pixel squares; a file that fails is reported and skipped."
+def _decode_all(files, size: int, quiet: bool = False) -> CachedImages:
+    "Decode `files` to `size`-pixel squares, with a progress bar unless `quiet`; a file that fails is reported and skipped."
     x = np.empty((len(files), size, size, 3), np.uint8); keep, bad = [], []
-    for i, f in enumerate(progress_bar(files, leave=False)):
+    for i, f in enumerate(files if quiet else progress_bar(files, leave=False)):
         try: x[len(keep)] = load_square(f, size); keep.append(f)
         except (InvalidImageError, OSError) as e: bad.append(f"{e}")
     for b in bad: warnings.warn(f"skipped {b}")
     return CachedImages(x[:len(keep)], np.array([CLASSES.index(label_of(f)) for f in keep]), [Path(f).name for f in keep], bad)
 
 # %% ../nbs/00_data.ipynb #c022
-def cached_images(size: int = 128, source: str | Path | None = None, files=None) -> CachedImages:
-    "The data set decoded to `size`×`size`, built once and then memory-mapped from the cache folder."
+def cached_images(size: int = 128, source: str | Path | None = None, files=None, quiet: bool = False) -> CachedImages:
+    "The data set decoded to `size`×`size`, built once (with a progress bar unless `quiet`) and then memory-mapped from the cache folder."
     files = L(files) if files is not None else find_images(source)
     key = hashlib.md5(('\n'.join(map(str, files)) + f':{size}').encode()).hexdigest()[:10]
     stem = cache_dir()/f"images-{size}-{key}"
     if not Path(f"{stem}.json").exists():
-        c = _decode_all(files, size)
+        c = _decode_all(files, size, quiet)
         with atomic_write(f"{stem}.npy") as tmp: np.save(tmp, c.x)
         with atomic_write(f"{stem}.json") as tmp: tmp.write_text(json.dumps(dict(y=c.y.tolist(), names=c.names, bad=c.bad)))  # written last: the cache is complete
     meta = json.loads(Path(f"{stem}.json").read_text())

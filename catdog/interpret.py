@@ -81,8 +81,9 @@ def integrated_gradients(f: LogOdds, x: torch.Tensor, target: int, steps: int = 
     ig = IntegratedGradients(f).attribute(x, baselines=0., target=target, n_steps=steps, internal_batch_size=steps)
     return ig.sum(1, keepdim=True)
 
-def occlusion(f: LogOdds, x: torch.Tensor, target: int, window: int = 32, stride: int = 8) -> torch.Tensor:
-    "Occlusion: the drop of the log-odds when a black `window`² square hides each pixel (averaged): 1×1×S×S."
+def occlusion(f: LogOdds, x: torch.Tensor, target: int, window: int | None = None, stride: int | None = None) -> torch.Tensor:
+    "Occlusion: the drop of the log-odds when a black `window`² square hides each pixel (averaged): 1×1×S×S. By default the window is a quarter of the side and the stride a sixteenth: 13 × 13 positions at any input size."
+    S = x.shape[-1]; window, stride = window or S // 4, stride or S // 16
     occ = Occlusion(f).attribute(x, sliding_window_shapes=(3, window, window), strides=(3, stride, stride),
                                  baselines=0., target=target, perturbations_per_eval=64)
     return occ[:, :1]  # the window covers all three channels, so they are equal

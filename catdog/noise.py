@@ -17,10 +17,10 @@ from .models import CatDogNet
 from .train import train_cnn
 
 # %% auto #0
-__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'gaussian_noise', 'speckle_noise', 'uniform_noise',
-           'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt', 'corrupt_image', 'Corrupt',
-           'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve', 'annotate_card', 'finetune_robust',
-           'noise_table', 'sigma_draws', 'draw_summary']
+__all__ = ['SEVERITIES', 'CORRUPTIONS', 'MIXTURE', 'HELD_OUT', 'HEAVY', 'HEAVY_WEIGHTS', 'gaussian_noise', 'speckle_noise',
+           'uniform_noise', 'poisson_noise', 'salt_pepper_noise', 'blur', 'jpeg', 'to_uint8', 'corrupt',
+           'corrupt_image', 'Corrupt', 'median_denoise', 'noisy_accuracy', 'eval_sample', 'sigma_curve',
+           'annotate_card', 'finetune_robust', 'noise_table', 'sigma_draws', 'draw_summary']
 
 # %% ../nbs/03_noise.ipynb #c006
 SEVERITIES = {  # corruption → levels 1..5, in 0–1 pixel units at the stored 200×200 resolution
@@ -212,3 +212,8 @@ def draw_summary(rows: pd.DataFrame) -> pd.DataFrame:
     s = rows.groupby('sigma').agg(draws=('draw', 'size'), images=('images', 'first'), mean=('accuracy', 'mean'), lowest=('accuracy', 'min'), highest=('accuracy', 'max'))
     s['standard error'] = np.sqrt(s['mean'] * (1 - s['mean']) / (s.images * s.draws))
     return s
+
+# %% ../nbs/03_noise.ipynb #h01
+HEAVY = {**MIXTURE, 'gaussian': (0., 0.7)}                               # (c)'s kinds, the Gaussian range stretched to 0.7 ...
+HEAVY_WEIGHTS = {'gaussian': 2, 'salt_pepper': 1, 'blur': 1, 'jpeg': 1}   # ... and drawn twice as often as each other kind
+

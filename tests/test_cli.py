@@ -109,6 +109,17 @@ def test_evaluate(tiny, tmp_path):
     assert r.returncode == 2
 
 
+def test_evaluate_quiet_when_building_the_cache(tiny, tmp_path):
+    "`catdog evaluate --quiet` on a data set not yet decoded into the cache builds the cache without drawing a bar; without `--quiet` the bar shows."
+    env = {'CATDOG_DATA': str(tiny), 'CATDOG_CACHE': str(tmp_path/'cache')}
+    r = catdog_cli('evaluate', '--limit', '10', '--quiet', env=env)
+    assert r.returncode == 0 and r.stdout.startswith('cnn on the fixed validation split (10 images)'), r.stdout + r.stderr
+    assert '|' not in r.stdout + r.stderr, r.stdout + r.stderr   # fastprogress draws its bar as ' |███---| 12.00% [...]'
+    assert list((tmp_path/'cache').glob('images-*.json'))
+    r = catdog_cli('evaluate', '--limit', '10', env={**env, 'CATDOG_CACHE': str(tmp_path/'cache2')})
+    assert r.returncode == 0 and '|' in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_bench_quick(tmp_path):
     "`catdog bench --quick` writes every section of the benchmark to its JSON file and prints the tables."
     out = tmp_path/'bench.json'
@@ -128,7 +139,7 @@ def test_attack_is_bounded_and_shows_progress(tmp_path):
     "`catdog attack --help` states the bound on the work; a run draws its progress on stderr; an attack that fails says so, and why."
     r = catdog_cli('attack', '--help')
     assert r.returncode == 0 and '110' in r.stdout and 'at most 100' in r.stdout
-    r = catdog_cli('attack', PAIRS/'boxer_tabby.jpg', tmp_path/'a.png', '--eps', '1/255', '--steps', '1')
+    r = catdog_cli('attack', PAIRS/'corgi_cat_meadow.jpg', tmp_path/'a.png', '--eps', '1/255', '--steps', '1')
     assert r.returncode == 0 and 'attack, try 1/4' in r.stderr, r.stderr
     assert 'not fooled: 4 tries (11 PGD steps)' in r.stderr and 'try --eps 2/255' in r.stderr, r.stderr
     assert catdog.predict(tmp_path/'a.png')[0] == 'dog'

@@ -4,7 +4,7 @@ Slow cells (training, long experiments) write their results to models/ and resul
 read those files, so a notebook re-executed without its slow cells still shows every table and figure. A slow
 cell that is skipped keeps the outputs it had (the log of the run that last executed it).
 Usage: python tools/run_nb.py nbs/01_cnn.ipynb [...] [--slow]   (--slow also runs the slow cells)
-       python tools/run_nb.py nbs/02_adversarial.ipynb --slow=adversarial_transfer.csv,adversarial_example_bar.csv
+       python tools/run_nb.py nbs/02_adversarial.ipynb --slow=adversarial_transfer.csv,adversarial_example_rate.csv
        (runs only the slow cells whose source contains one of the comma-separated texts, e.g. the file they write)
        python -O tools/run_nb.py nbs/03_noise.ipynb --slow=noise_table.csv --no-guards
        (fastcore's test functions do nothing and, with -O, `assert`s are dropped: for producing new results whose
