@@ -117,3 +117,26 @@ def test_chapters_link_previous_and_next(site):
         html = (site/f'{page}.html').read_text()
         nav = html[html.index('class="page-navigation"'):]
         assert f'href="{prev}.html"' in nav and f'href="{nxt}.html"' in nav, page
+
+
+def _shows_something(src: str) -> bool:
+    "Whether a code cell's source ends by displaying a value (a bare name, item or method result) or draws a figure."
+    code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('#|', '%')))
+    if re.search(r'plt\.(subplots|figure)\(', code): return True
+    body = ast.parse(code).body
+    last = body[-1] if body else None
+    if not isinstance(last, ast.Expr): return False
+    v = last.value
+    if isinstance(v, (ast.Name, ast.Subscript, ast.Attribute)): return True
+    return isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in {'round', 'rename', 'assign', 'to_frame', 'T', 'head', 'style', 'pivot_table', 'set_index'}
+
+
+@pytest.mark.parametrize('name', NOTEBOOKS)
+def test_saved_notebooks_show_their_results(name):
+    "Every executed code cell that displays a table or draws a figure has its output saved: the page shows what the prose around it quotes."
+    missing = []
+    for c in json.loads((ROOT/'nbs'/f'{name}.ipynb').read_text())['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or c.get('outputs') or re.search(r'^#\|\s*(hide|slow|eval:\s*false|export)', src, re.M): continue
+        if _shows_something(src): missing.append(c.get('id'))
+    assert not missing, f"{name}: cells with no saved output (re-execute with tools/run_nb.py): {missing}"
