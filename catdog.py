@@ -204,7 +204,7 @@ if BACKEND == 'torch':
                 x = F.interpolate(x, size=(self.cfg.size, self.cfg.size), mode='bilinear', antialias=True, align_corners=False)
             if self.cfg.standardise:                       # each image by its own statistics: c·(x − m) + m gives the same result for any c > 0
                 x = (x - x.mean((2, 3), keepdim=True)) / (x.std((2, 3), keepdim=True) + 1e-3)
-            else: x = (x - self.mean) / self.std           # B×3×S×S, normalised by the data set's statistics
+            else: x = (x - self.mean) / self.std           # B×3×S×S, normalised by fixed per-channel constants
             return self.head(self.stages(self.stem(x)))     # B×2
 
 

@@ -35,7 +35,8 @@ def test_wheel_installs_and_predicts(tmp_path, sure_images):
     purelib = Path(subprocess.run([py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
                                   capture_output=True, text=True, check=True).stdout.strip())
     (purelib/'_catdog_test_deps.pth').write_text('\n'.join(site.getsitepackages()) + '\n')
-    r = subprocess.run([sys.executable, '-m', 'pip', '--python', py, 'install', '-q', '--no-deps', '--no-index', whl],
+    # --force-reinstall: a catdog visible through the .pth file or PYTHONPATH (an editable install, a stray egg-info) must not stand in for the wheel
+    r = subprocess.run([sys.executable, '-m', 'pip', '--python', py, 'install', '-q', '--no-deps', '--no-index', '--force-reinstall', whl],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
 
