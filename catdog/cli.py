@@ -545,7 +545,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser('train', help='train and ship a model', formatter_class=F,
-                       description='Train a CatDogNet from scratch (one-cycle AdamW, a checkpoint after every epoch) and ship it.')
+                       description="Train a CatDogNet from scratch with chapter 01's recipe, the first CNN's (one-cycle AdamW at one input size, a checkpoint after every epoch), and ship it. The shipped cnn was trained with chapter 01b's recipe (tools/generalise.py in the repository).")
     p.add_argument('--data', default=None, help='zip, train/ folder or cats/+dogs/ folders (default: $CATDOG_DATA or the shared train.zip)')
     p.add_argument('--model', '--name', default='cnn', help='name of the model: files OUT/NAME.pt|json, checkpoints RUNS/NAME/')
     p.add_argument('--epochs', type=_positive, default=30, help='passes over the training images')
