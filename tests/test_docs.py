@@ -128,7 +128,7 @@ def _shows_something(src: str) -> bool:
     if not isinstance(last, ast.Expr): return False
     v = last.value
     if isinstance(v, (ast.Name, ast.Subscript, ast.Attribute)): return True
-    return isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in {'round', 'rename', 'assign', 'to_frame', 'T', 'head', 'style', 'pivot_table', 'set_index'}
+    return isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in {'round', 'rename', 'assign', 'to_frame', 'head', 'pivot_table', 'set_index'}   # DataFrame methods that return a table to show
 
 
 @pytest.mark.parametrize('name', NOTEBOOKS)
